@@ -1,0 +1,1 @@
+export { testServiceUrls, createTestDatabase, uniqueName, type TestServiceUrls, type TestDatabase } from './services';
