@@ -1,0 +1,19 @@
+# One image for every service; the app is chosen at run time: `docker run geo-nuget <app>`.
+# Built on the current Node LTS (DESIGN §9); the code also runs on Node 20 for local runs and CI.
+FROM node:22-bookworm-slim AS deps
+WORKDIR /srv
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /srv
+COPY --from=deps /srv/node_modules ./node_modules
+COPY package.json tsconfig.base.json tsconfig.json ./
+COPY apps ./apps
+COPY libs ./libs
+COPY tools/bin ./tools/bin
+USER node
+# tsx runs the TypeScript sources with the workspace path aliases (ADR 0001).
+ENTRYPOINT ["sh", "-c", "exec node --import tsx apps/\"$0\"/src/main.ts \"$@\""]
+CMD ["gateway"]
