@@ -1,0 +1,36 @@
+export { startGrpcServer, serviceNameOf, type GrpcServerHandle, type GrpcServiceRegistration, type StartGrpcServerOptions } from './server';
+export { HealthRegistry, OVERALL_HEALTH_SERVICE, type HealthStatus } from './health';
+export {
+  toGrpcStatus,
+  fromGrpcError,
+  GRPC_STATUS_BY_ERROR_CODE,
+  GEO_ERROR_CODE_METADATA_KEY,
+  GEO_CODE_METADATA_KEY,
+  GEO_CODE_FILE_NOT_FOUND,
+  INTERNAL_ERROR_DETAILS,
+  type GrpcErrorStatus,
+} from './status-mapping';
+export { wrapUnary, wrapServerStream, type HandlerOptions, type UnaryHandler, type ServerStreamHandler } from './handlers';
+export { silentLogger, type GrpcLogger } from './logger';
+export {
+  signGeoJwt,
+  verifyGeoAuthorization,
+  parseGeoAuthorization,
+  GEO_AUTH_TOKEN_TYPE,
+  GEO_JWT_LEEWAY_MESSAGE,
+  GEO_JWT_LEEWAY_SECONDS,
+  GEO_JWT_VALIDITY_SECONDS,
+  GEO_JWT_NOT_BEFORE_SKEW_SECONDS,
+  type GeoRequestData,
+  type GeoSiteCredentials,
+  type SignGeoJwtInput,
+  type VerifyGeoAuthorizationOptions,
+  type ParsedGeoAuthorization,
+} from './auth/geo-jwt';
+export {
+  geoAuthMetadata,
+  createGeoCallAuthenticator,
+  AUTHORIZATION_METADATA_KEY,
+  type GeoCallAuthOptions,
+  type AuthenticatableCall,
+} from './auth/grpc-auth';
