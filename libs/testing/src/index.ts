@@ -1,1 +1,2 @@
 export { testServiceUrls, createTestDatabase, uniqueName, type TestServiceUrls, type TestDatabase } from './services';
+export { registerBlobStoreTests, HOSTILE_BLOB_KEYS, type BlobStoreFixture, type BlobStoreUnderTest } from './conformance/blob-store';

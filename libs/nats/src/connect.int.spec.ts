@@ -1,0 +1,21 @@
+import { testServiceUrls } from '@geo/testing';
+import { connectNats } from './connect';
+import type { NatsLogger } from './logger';
+
+describe('connectNats', () => {
+  it('connects with a name, logs the lifecycle, and closes cleanly', async () => {
+    const lines: string[] = [];
+    const logger: NatsLogger = {
+      info: (_f, m) => lines.push(`info ${m}`),
+      warn: (_f, m) => lines.push(`warn ${m}`),
+      error: (_f, m) => lines.push(`error ${m}`),
+    };
+    const nc = await connectNats({ servers: testServiceUrls().natsUrl, name: 'geo-test@site-a', logger });
+    const rtt = await nc.rtt();
+    expect(rtt).toBeGreaterThanOrEqual(0);
+    expect(nc.info?.jetstream).toBe(true);
+    await nc.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toEqual(['info nats: connecting', 'info nats: connected', 'info nats: connection closed']);
+  });
+});
