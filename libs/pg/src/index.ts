@@ -1,0 +1,35 @@
+export { createPool, type PgPoolOptions } from './pool';
+export { withTransaction, type SqlExecutor } from './transaction';
+export { mapPgError, mappingPgErrors, sqlState, PgErrorCodes } from './errors';
+export { hexToBytea, byteaToHex } from './bytea-hex';
+export { replicableDdl, type ReplicableDdl, type TableDdl } from './schema/replicable-ddl';
+export {
+  MAX_IDENTIFIER_LENGTH,
+  sqlIdentifier,
+  railsIndexName,
+  gitlabTextLimitCheckName,
+  railsForeignKeyName,
+} from './schema/naming';
+export { type DatabaseRole, DATABASE_ROLES, isDatabaseRole, type MigrationUp, type RoleMigration } from './migrations/role';
+export { replicableMigration } from './migrations/replicable-migration';
+export {
+  migrate,
+  assertMigrated,
+  migrationFiles,
+  migrationName,
+  migrationsTable,
+  type MigrateOptions,
+  type MigrateResult,
+} from './migrations/runner';
+export {
+  PgRegistryRepository,
+  type RegistryRepository,
+  type SyncFailure,
+  type ClaimSyncBatchOptions,
+} from './repositories/registry-repository';
+export { type StoredRegistryRow } from './repositories/registry-row-mapping';
+export {
+  EventOutboxRepository,
+  type NewGeoEvent,
+  type GeoEventRecord,
+} from './repositories/event-outbox-repository';

@@ -1,0 +1,18 @@
+import { packagesNugetSymbol } from '@geo/replicables';
+import { createTestDatabase, registerRegistryRepoTests } from '@geo/testing';
+import { Pool } from 'pg';
+import { migrate } from '../migrations/runner';
+import { PgRegistryRepository } from './registry-repository';
+
+registerRegistryRepoTests(`pg ${packagesNugetSymbol.name}`, async () => {
+  const db = await createTestDatabase('geo_pg_registry');
+  await migrate({ role: 'secondary', databaseUrl: db.url });
+  const pool = new Pool({ connectionString: db.url, max: 4 });
+  return {
+    repo: new PgRegistryRepository(pool, packagesNugetSymbol),
+    async close() {
+      await pool.end();
+      await db.drop();
+    },
+  };
+});

@@ -1,0 +1,197 @@
+import { encodeSyncState, encodeVerificationState, ValidationError, type RegistryRow, type ReplicableDefinition, type SyncState } from '@geo/domain';
+import { hexToBytea } from '../bytea-hex';
+import { mappingPgErrors } from '../errors';
+import { sqlIdentifier } from '../schema/naming';
+import type { SqlExecutor } from '../transaction';
+import { fromRegistryDbRow, registryColumns, type RegistryDbRow, type StoredRegistryRow } from './registry-row-mapping';
+
+/** The sync failure fields, computed by the domain (`enterSyncFailed`: message, backoff). */
+export interface SyncFailure {
+  /** At most 255 characters (the column's CHECK rejects longer text). */
+  readonly lastSyncFailure: string;
+  readonly retryCount: number;
+  readonly retryAt: Date | null;
+}
+
+export interface ClaimSyncBatchOptions {
+  /** Maximum rows to claim (the free capacity, e.g. `files_max_capacity` minus in-flight). */
+  readonly limit: number;
+  /** Clock for `retry_at` due checks and `last_synced_at`; the database's `now()` by default. */
+  readonly now?: Date;
+}
+
+/**
+ * The tracking-DB registry of one replicable type (`<name>_registry`). Port: every method is a
+ * single SQL statement, safe with any number of concurrent workers. State transitions are computed
+ * by the domain; this only stores them, with compare-and-set where GitLab has one.
+ */
+export interface RegistryRepository {
+  readonly replicable: ReplicableDefinition;
+  /** Inserts a `pending` row for each model id without one; returns the model ids actually inserted. */
+  insertPending(modelIds: readonly number[]): Promise<number[]>;
+  findByModelId(modelId: number): Promise<StoredRegistryRow | undefined>;
+  /**
+   * Claims up to `limit` rows needing a download (pending first, then failed rows whose `retry_at`
+   * is due, oldest first) and moves them to `started` with `last_synced_at = now`. Rows locked by
+   * another claimer are skipped, so concurrent claimers never get the same row.
+   */
+  claimSyncBatch(options: ClaimSyncBatchOptions): Promise<StoredRegistryRow[]>;
+  /**
+   * Compare-and-set `started → synced` (GitLab `synced!`). Without `next`, applies GitLab's
+   * `before_synced` (retry fields and failure cleared); with `next` (a domain-computed row whose
+   * state is `synced`), writes all its mutable columns. Returns undefined when the row was no longer
+   * `started` (or is gone): the caller lost the race and must drop its result.
+   */
+  markSynced(modelId: number, next?: RegistryRow): Promise<StoredRegistryRow | undefined>;
+  /** Moves the row to `failed` from any state with the domain-computed failure fields. */
+  markFailed(modelId: number, failure: SyncFailure): Promise<StoredRegistryRow | undefined>;
+  /** Deletes the rows of these model ids; returns how many were deleted. */
+  deleteByModelIds(modelIds: readonly number[]): Promise<number>;
+}
+
+const STARTED = encodeSyncState('started');
+const FAILED = encodeSyncState('failed');
+const PENDING = encodeSyncState('pending');
+
+function assertIds(ids: readonly number[]): void {
+  for (const id of ids) {
+    if (!Number.isSafeInteger(id) || id <= 0) throw new ValidationError(`model ids must be positive integers, got ${id}`);
+  }
+}
+
+/** PostgreSQL implementation, generated from the definition's table and foreign-key names. */
+export class PgRegistryRepository implements RegistryRepository {
+  private readonly table: string;
+  private readonly fk: string;
+  private readonly columns: string;
+
+  constructor(
+    private readonly db: SqlExecutor,
+    readonly replicable: ReplicableDefinition,
+  ) {
+    this.table = sqlIdentifier(replicable.registryTable);
+    this.fk = sqlIdentifier(replicable.modelForeignKey);
+    this.columns = registryColumns(this.fk);
+  }
+
+  private async rows(context: string, sql: string, values: unknown[]): Promise<StoredRegistryRow[]> {
+    return mappingPgErrors(`${context} ${this.table}`, async () => {
+      const result = await this.db.query<RegistryDbRow>(sql, values);
+      return result.rows.map(fromRegistryDbRow);
+    });
+  }
+
+  async insertPending(modelIds: readonly number[]): Promise<number[]> {
+    assertIds(modelIds);
+    if (modelIds.length === 0) return [];
+    return mappingPgErrors(`insert ${this.table}`, async () => {
+      const result = await this.db.query<{ model_id: string }>(
+        `INSERT INTO ${this.table} (${this.fk}, created_at, state)
+         SELECT DISTINCT id, now(), ${PENDING} FROM unnest($1::bigint[]) AS ids(id)
+         ON CONFLICT (${this.fk}) DO NOTHING
+         RETURNING ${this.fk} AS model_id`,
+        [modelIds],
+      );
+      return result.rows.map((r) => Number(r.model_id)).sort((a, b) => a - b);
+    });
+  }
+
+  async findByModelId(modelId: number): Promise<StoredRegistryRow | undefined> {
+    const rows = await this.rows('select', `SELECT ${this.columns} FROM ${this.table} WHERE ${this.fk} = $1`, [modelId]);
+    return rows[0];
+  }
+
+  async claimSyncBatch(options: ClaimSyncBatchOptions): Promise<StoredRegistryRow[]> {
+    if (!Number.isInteger(options.limit) || options.limit < 0) {
+      throw new ValidationError(`claim limit must be a non-negative integer, got ${options.limit}`);
+    }
+    if (options.limit === 0) return [];
+    const rows = await this.rows(
+      'claim',
+      `WITH clock AS (SELECT COALESCE($2::timestamptz, now()) AS now)
+       UPDATE ${this.table} SET state = ${STARTED}, last_synced_at = (SELECT now FROM clock)
+       WHERE id IN (
+         SELECT id FROM ${this.table}
+         WHERE state = ${PENDING}
+            OR (state = ${FAILED} AND (retry_at IS NULL OR retry_at < (SELECT now FROM clock)))
+         ORDER BY state, retry_at NULLS FIRST, id
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED
+       )
+       RETURNING ${this.columns}`,
+      [options.limit, options.now ?? null],
+    );
+    // RETURNING order is unspecified (and every claimed row is `started` now); make it stable.
+    return rows.sort((a, b) => a.id - b.id);
+  }
+
+  async markSynced(modelId: number, next?: RegistryRow): Promise<StoredRegistryRow | undefined> {
+    if (next === undefined) {
+      const rows = await this.rows(
+        'mark synced',
+        `UPDATE ${this.table}
+         SET state = ${encodeSyncState('synced')}, retry_count = 0, retry_at = NULL, last_sync_failure = NULL
+         WHERE ${this.fk} = $1 AND state = ${STARTED}
+         RETURNING ${this.columns}`,
+        [modelId],
+      );
+      return rows[0];
+    }
+    if (next.state !== 'synced') throw new ValidationError(`markSynced needs a synced row, got state ${next.state}`);
+    return this.writeRow(modelId, next, 'started');
+  }
+
+  async markFailed(modelId: number, failure: SyncFailure): Promise<StoredRegistryRow | undefined> {
+    const rows = await this.rows(
+      'mark failed',
+      `UPDATE ${this.table}
+       SET state = ${FAILED}, last_sync_failure = $2, retry_count = $3, retry_at = $4
+       WHERE ${this.fk} = $1
+       RETURNING ${this.columns}`,
+      [modelId, failure.lastSyncFailure, failure.retryCount, failure.retryAt],
+    );
+    return rows[0];
+  }
+
+  async deleteByModelIds(modelIds: readonly number[]): Promise<number> {
+    assertIds(modelIds);
+    if (modelIds.length === 0) return 0;
+    return mappingPgErrors(`delete ${this.table}`, async () => {
+      const result = await this.db.query(`DELETE FROM ${this.table} WHERE ${this.fk} = ANY($1::bigint[])`, [modelIds]);
+      return result.rowCount ?? 0;
+    });
+  }
+
+  /** Writes every mutable column of `row`, only while the stored state is `expected`. */
+  private async writeRow(modelId: number, row: RegistryRow, expected: SyncState): Promise<StoredRegistryRow | undefined> {
+    const rows = await this.rows(
+      'update',
+      `UPDATE ${this.table} SET
+         state = $2, retry_count = $3, retry_at = $4, last_synced_at = $5, last_sync_failure = $6,
+         verification_state = $7, verification_started_at = $8, verification_retry_at = $9,
+         verification_retry_count = $10, verified_at = $11, verification_checksum = $12,
+         verification_failure = $13, checksum_mismatch = $14, verification_checksum_mismatched = $15
+       WHERE ${this.fk} = $1 AND state = $16
+       RETURNING ${this.columns}`,
+      [
+        modelId,
+        encodeSyncState(row.state),
+        row.retryCount,
+        row.retryAt,
+        row.lastSyncedAt,
+        row.lastSyncFailure,
+        encodeVerificationState(row.verificationState),
+        row.verificationStartedAt,
+        row.verificationRetryAt,
+        row.verificationRetryCount,
+        row.verifiedAt,
+        hexToBytea(row.verificationChecksum),
+        row.verificationFailure,
+        row.checksumMismatch,
+        hexToBytea(row.verificationChecksumMismatched),
+        encodeSyncState(expected),
+      ],
+    );
+    return rows[0];
+  }
+}
