@@ -39,7 +39,7 @@ function boundaries(allowTesting) {
 }
 
 export default tseslint.config(
-  { ignores: ['**/*.mjs', '**/*.js', '**/node_modules/**', '**/dist/**', '.nx/**', '.dev/**', 'libs/proto/src/gen/**', '**/__fixtures__/**', 'tools/**/*.mjs', 'tools/**/*.js', 'jest.config.js'] },
+  { ignores: ['**/*.mjs', '**/*.js', '**/*.cjs', '**/node_modules/**', '**/dist/**', '.nx/**', '.dev/**', 'libs/proto/src/gen/**', '**/__fixtures__/**', 'tools/**/*.mjs', 'tools/**/*.js', 'jest.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked.map((c) => ({ ...c, files: ['**/*.ts'] })),
   {
