@@ -1,0 +1,50 @@
+import type { ReplicableName } from '@geo/replicables';
+import type { AppName } from './apps';
+import type { BLOB_STORE_KINDS, LOG_LEVELS, SITE_ROLES } from './env-vars';
+
+export type SiteRole = (typeof SITE_ROLES)[number];
+export type BlobStoreKind = (typeof BLOB_STORE_KINDS)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface FsBlobStoreConfig {
+  readonly kind: 'fs';
+  readonly root: string;
+}
+
+export interface S3BlobStoreConfig {
+  readonly kind: 's3';
+  readonly bucket: string;
+  readonly region: string;
+  readonly endpoint: string | undefined;
+  readonly forcePathStyle: boolean;
+  /** Both set, or undefined (then the AWS SDK's default credential chain applies). */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+}
+
+export type BlobStoreConfig = FsBlobStoreConfig | S3BlobStoreConfig;
+
+/** How a secondary reaches and authenticates to its primary. */
+export interface PrimarySiteConfig {
+  readonly grpcUrl: string;
+  readonly accessKey: string;
+  readonly secretAccessKey: string;
+}
+
+/**
+ * One app's validated configuration, deeply frozen. Optional sections are present exactly when
+ * the app uses them (see `APPS_USING_NATS`, `APPS_USING_BLOB_STORE`, `APPS_CALLING_PRIMARY`);
+ * `primary` additionally only on secondaries.
+ */
+export interface AppConfig {
+  readonly app: AppName;
+  readonly site: { readonly name: string; readonly role: SiteRole };
+  readonly grpc: { readonly host: string; readonly port: number };
+  readonly database: { readonly url: string };
+  readonly nats: { readonly url: string } | undefined;
+  readonly blobStore: BlobStoreConfig | undefined;
+  readonly primary: PrimarySiteConfig | undefined;
+  /** Per replicable type: GitLab's `geo_<name>_replication` flag. */
+  readonly replication: Readonly<Record<ReplicableName, { readonly enabled: boolean }>>;
+  readonly otel: { readonly serviceName: string; readonly exporterEndpoint: string | undefined };
+  readonly log: { readonly level: LogLevel };
+}

@@ -1,0 +1,225 @@
+import type { z } from 'zod';
+import { REPLICABLES } from '@geo/replicables';
+import {
+  APP_NAMES,
+  APPS_CALLING_PRIMARY,
+  APPS_USING_BLOB_STORE,
+  APPS_USING_NATS,
+  DEFAULT_GRPC_PORTS,
+  grpcPortVar,
+  type AppName,
+} from './apps';
+import { bool, host, nonEmpty, oneOf, port, urlWith } from './value-schemas';
+
+/**
+ * When a variable must be set:
+ * - `yes`: always (no default);
+ * - `no`: never (it has a default or the feature is off without it);
+ * - `on-secondary`: when `GEO_ROLE=secondary`;
+ * - `if-fs` / `if-s3`: when `BLOB_STORE_KIND` is `fs` / `s3`.
+ */
+export type Requirement = 'yes' | 'no' | 'on-secondary' | 'if-fs' | 'if-s3';
+
+export const SITE_ROLES = ['primary', 'secondary'] as const;
+export const BLOB_STORE_KINDS = ['fs', 's3'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** One environment variable. `ENV_VARS` is the single source of truth for validation and docs. */
+export interface EnvVarSpec {
+  readonly name: string;
+  readonly required: Requirement;
+  /** Raw default, parsed by `schema` like a set value; `{app}` is replaced by the app name. */
+  readonly default: string | undefined;
+  readonly description: string;
+  /** Apps that read it; other apps ignore it. */
+  readonly apps: readonly AppName[];
+  /** Parses the raw string (after trimming; an empty value counts as unset). */
+  readonly schema: z.ZodType;
+  /** Never echo the value in error messages. */
+  readonly secret?: boolean;
+}
+
+const ALL = APP_NAMES;
+
+/** `GEO_<REPLICABLE>_REPLICATION`: GitLab's `geo_<replicable>_replication` feature flag. */
+export function replicationFlagVar(replicableName: string): string {
+  return `GEO_${replicableName.toUpperCase()}_REPLICATION`;
+}
+
+const portVars: EnvVarSpec[] = APP_NAMES.map((app) => ({
+  name: grpcPortVar(app),
+  required: 'no',
+  default: String(DEFAULT_GRPC_PORTS[app]),
+  description: `gRPC listen port of \`${app}\`. \`0\` picks a free port (the "started" log line reports it).`,
+  apps: [app],
+  schema: port,
+}));
+
+const replicationFlagVars: EnvVarSpec[] = REPLICABLES.map((r) => ({
+  name: replicationFlagVar(r.name),
+  required: 'no',
+  default: 'true',
+  description: `Replicate ${r.title.many} (GitLab feature flag \`geo_${r.name}_replication\`). \`false\` pauses syncing and verifying this type.`,
+  apps: ALL,
+  schema: bool,
+}));
+
+export const ENV_VARS: readonly EnvVarSpec[] = [
+  {
+    name: 'GEO_ROLE',
+    required: 'yes',
+    default: undefined,
+    description: 'Role of this site: `primary` (the source of truth) or `secondary` (a replica).',
+    apps: ALL,
+    schema: oneOf(SITE_ROLES),
+  },
+  {
+    name: 'GEO_SITE_NAME',
+    required: 'yes',
+    default: undefined,
+    description: 'Unique name of this site (GitLab `geo_sites.name`); secondaries identify themselves with it.',
+    apps: ALL,
+    schema: nonEmpty,
+  },
+  {
+    name: 'GEO_GRPC_HOST',
+    required: 'no',
+    default: '127.0.0.1',
+    description: 'Address the gRPC server binds to (`0.0.0.0` to listen on all interfaces).',
+    apps: ALL,
+    schema: host,
+  },
+  ...portVars,
+  {
+    name: 'DATABASE_URL',
+    required: 'yes',
+    default: undefined,
+    description: "This site's PostgreSQL database (`postgres://user:pass@host:5432/db`).",
+    apps: ALL,
+    schema: urlWith('postgres', 'postgresql'),
+    secret: true,
+  },
+  {
+    name: 'NATS_URL',
+    required: 'yes',
+    default: undefined,
+    description: "This site's NATS server with JetStream enabled (`nats://host:4222`).",
+    apps: APPS_USING_NATS,
+    schema: urlWith('nats', 'tls', 'ws', 'wss'),
+  },
+  {
+    name: 'BLOB_STORE_KIND',
+    required: 'no',
+    default: 'fs',
+    description: 'Blob store driver: `fs` (local directory) or `s3` (S3-compatible object storage).',
+    apps: APPS_USING_BLOB_STORE,
+    schema: oneOf(BLOB_STORE_KINDS),
+  },
+  {
+    name: 'BLOB_STORE_ROOT',
+    required: 'if-fs',
+    default: undefined,
+    description: 'Root directory of the `fs` blob store; blob keys are relative to it.',
+    apps: APPS_USING_BLOB_STORE,
+    schema: nonEmpty,
+  },
+  {
+    name: 'S3_ENDPOINT',
+    required: 'no',
+    default: undefined,
+    description: 'S3 endpoint URL for S3-compatible servers (MinIO, s3rver); unset means AWS.',
+    apps: APPS_USING_BLOB_STORE,
+    schema: urlWith('http', 'https'),
+  },
+  {
+    name: 'S3_BUCKET',
+    required: 'if-s3',
+    default: undefined,
+    description: 'Bucket holding the blobs.',
+    apps: APPS_USING_BLOB_STORE,
+    schema: nonEmpty,
+  },
+  {
+    name: 'S3_REGION',
+    required: 'no',
+    default: 'us-east-1',
+    description: 'S3 region.',
+    apps: APPS_USING_BLOB_STORE,
+    schema: nonEmpty,
+  },
+  {
+    name: 'S3_ACCESS_KEY_ID',
+    required: 'no',
+    default: undefined,
+    description: "S3 access key; unset uses the AWS SDK's default credential chain.",
+    apps: APPS_USING_BLOB_STORE,
+    schema: nonEmpty,
+  },
+  {
+    name: 'S3_SECRET_ACCESS_KEY',
+    required: 'no',
+    default: undefined,
+    description: 'S3 secret key (with `S3_ACCESS_KEY_ID`).',
+    apps: APPS_USING_BLOB_STORE,
+    schema: nonEmpty,
+    secret: true,
+  },
+  {
+    name: 'S3_FORCE_PATH_STYLE',
+    required: 'no',
+    default: 'true',
+    description: 'Path-style addressing (`endpoint/bucket/key`), needed by most S3-compatible servers.',
+    apps: APPS_USING_BLOB_STORE,
+    schema: bool,
+  },
+  {
+    name: 'GEO_PRIMARY_GRPC_URL',
+    required: 'on-secondary',
+    default: undefined,
+    description: "Secondaries: address of the primary site's gRPC endpoint (`http://host:port`, or `https://` for TLS).",
+    apps: APPS_CALLING_PRIMARY,
+    schema: urlWith('http', 'https', 'grpc', 'grpcs'),
+  },
+  {
+    name: 'GEO_ACCESS_KEY',
+    required: 'on-secondary',
+    default: undefined,
+    description: "Secondaries: this site's access key, sent as `GL-Geo <access_key>:<JWT>` on site-to-site calls.",
+    apps: APPS_CALLING_PRIMARY,
+    schema: nonEmpty,
+  },
+  {
+    name: 'GEO_SECRET_ACCESS_KEY',
+    required: 'on-secondary',
+    default: undefined,
+    description: "Secondaries: this site's secret, signing the HS256 JWT of site-to-site calls.",
+    apps: APPS_CALLING_PRIMARY,
+    schema: nonEmpty,
+    secret: true,
+  },
+  ...replicationFlagVars,
+  {
+    name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    required: 'no',
+    default: undefined,
+    description: 'OTLP/gRPC collector (e.g. Jaeger at `http://127.0.0.1:4317`). Unset: spans are not exported.',
+    apps: ALL,
+    schema: urlWith('http', 'https'),
+  },
+  {
+    name: 'OTEL_SERVICE_NAME',
+    required: 'no',
+    default: 'geo-{app}',
+    description: 'Trace `service.name` and the `service` field of log lines.',
+    apps: ALL,
+    schema: nonEmpty,
+  },
+  {
+    name: 'LOG_LEVEL',
+    required: 'no',
+    default: 'info',
+    description: `Minimum log level: ${LOG_LEVELS.map((l) => `\`${l}\``).join(', ')}.`,
+    apps: ALL,
+    schema: oneOf(LOG_LEVELS),
+  },
+];

@@ -1,0 +1,31 @@
+export { loadConfig, envVarsFor } from './load-config';
+export {
+  ENV_VARS,
+  replicationFlagVar,
+  SITE_ROLES,
+  BLOB_STORE_KINDS,
+  LOG_LEVELS,
+  type EnvVarSpec,
+  type Requirement,
+} from './env-vars';
+export {
+  APP_NAMES,
+  isAppName,
+  grpcPortVar,
+  DEFAULT_GRPC_PORTS,
+  APPS_USING_NATS,
+  APPS_USING_BLOB_STORE,
+  APPS_CALLING_PRIMARY,
+  type AppName,
+} from './apps';
+export { renderConfigurationDoc } from './env-table';
+export type {
+  AppConfig,
+  SiteRole,
+  BlobStoreKind,
+  LogLevel,
+  BlobStoreConfig,
+  FsBlobStoreConfig,
+  S3BlobStoreConfig,
+  PrimarySiteConfig,
+} from './app-config';
