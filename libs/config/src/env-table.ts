@@ -18,28 +18,33 @@ function appsCell(spec: EnvVarSpec): string {
 }
 
 /**
- * `docs/configuration.md`, rendered from `ENV_VARS`. Regenerate with
- * `npx tsx libs/config/src/print-env-table.ts > docs/configuration.md`; a unit test fails when
- * the committed file differs.
+ * The environment-variable table of the README (between the `env-table` markers), rendered from
+ * `ENV_VARS`. Rewrite it with `npx tsx libs/config/src/print-env-table.ts --write`; a unit test
+ * fails when the README differs.
  */
-export function renderConfigurationDoc(): string {
+export function renderEnvTable(): string {
   const rows = ENV_VARS.map(
     (v) =>
       `| \`${v.name}\` | ${REQUIREMENT_LABEL[v.required]} | ${v.default === undefined ? '—' : `\`${v.default}\``} | ${cell(appsCell(v))} | ${cell(v.description)} |`,
   );
   return [
-    '# Configuration',
-    '',
     '<!-- Generated from ENV_VARS in libs/config/src/env-vars.ts by',
-    '     `npx tsx libs/config/src/print-env-table.ts > docs/configuration.md`. Do not edit by hand. -->',
-    '',
-    'Every service is configured only through these environment variables. Each app validates the',
-    'variables it reads once at start-up and refuses to start, listing every bad or missing variable.',
+    '     `npx tsx libs/config/src/print-env-table.ts --write`. Do not edit by hand. -->',
     'An empty value counts as unset. `{app}` in a default stands for the app name (e.g. `geo-registry`).',
     '',
     '| Variable | Required | Default | Apps | Description |',
     '|---|---|---|---|---|',
     ...rows,
-    '',
   ].join('\n');
+}
+
+export const ENV_TABLE_START = '<!-- env-table:start -->';
+export const ENV_TABLE_END = '<!-- env-table:end -->';
+
+/** `readme` with the block between the env-table markers replaced by the current table. */
+export function withEnvTable(readme: string): string {
+  const start = readme.indexOf(ENV_TABLE_START);
+  const end = readme.indexOf(ENV_TABLE_END);
+  if (start < 0 || end < start) throw new Error(`README has no ${ENV_TABLE_START} … ${ENV_TABLE_END} block`);
+  return `${readme.slice(0, start + ENV_TABLE_START.length)}\n${renderEnvTable()}\n${readme.slice(end)}`;
 }

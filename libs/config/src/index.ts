@@ -18,7 +18,7 @@ export {
   APPS_CALLING_PRIMARY,
   type AppName,
 } from './apps';
-export { renderConfigurationDoc } from './env-table';
+export { renderEnvTable, withEnvTable, ENV_TABLE_START, ENV_TABLE_END } from './env-table';
 export type {
   AppConfig,
   SiteRole,

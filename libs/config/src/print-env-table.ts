@@ -1,4 +1,12 @@
-/** Prints docs/configuration.md: `npx tsx libs/config/src/print-env-table.ts > docs/configuration.md`. */
-import { renderConfigurationDoc } from './env-table';
+/**
+ * Prints the README's environment-variable table, or with `--write` rewrites it in README.md:
+ * `npx tsx libs/config/src/print-env-table.ts --write`.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderEnvTable, withEnvTable } from './env-table';
 
-process.stdout.write(renderConfigurationDoc());
+const README = join(__dirname, '..', '..', '..', 'README.md');
+
+if (process.argv.includes('--write')) writeFileSync(README, withEnvTable(readFileSync(README, 'utf8')));
+else process.stdout.write(`${renderEnvTable()}\n`);
