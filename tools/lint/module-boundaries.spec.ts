@@ -39,6 +39,13 @@ describe('lint module boundaries', () => {
   const files = PROBES.map((p) => join(ROOT, p.dir, `lint-probe-${randomBytes(4).toString('hex')}.ts`));
 
   beforeAll(() => {
+    // The Nx rule skips itself without a cached project graph (fresh clone): build it first.
+    const graph = spawnSync(join(ROOT, 'node_modules', '.bin', 'nx'), ['show', 'projects'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
+    });
+    if (graph.status !== 0) throw new Error(`nx show projects failed: ${graph.stderr}`);
     PROBES.forEach((p, i) => writeFileSync(files[i]!, p.source));
     try {
       // A child process: ESLint loads its flat config with import(), which jest's VM cannot do.
