@@ -11,6 +11,7 @@ import {
 /** The expected wire status of every stable code; a new ErrorCode makes the completeness test fail. */
 const EXPECTED: ReadonlyArray<[keyof typeof ErrorCodes, GrpcStatus]> = [
   ['CONFIG_INVALID', GrpcStatus.FAILED_PRECONDITION],
+  ['SCHEMA_OUT_OF_DATE', GrpcStatus.FAILED_PRECONDITION],
   ['INVALID_ARGUMENT', GrpcStatus.INVALID_ARGUMENT],
   ['INVALID_BLOB_KEY', GrpcStatus.INVALID_ARGUMENT],
   ['TOO_LARGE', GrpcStatus.INVALID_ARGUMENT],

@@ -34,6 +34,7 @@ export interface GrpcErrorStatus {
  */
 export const GRPC_STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, GrpcStatus>> = {
   [ErrorCodes.CONFIG_INVALID]: GrpcStatus.FAILED_PRECONDITION,
+  [ErrorCodes.SCHEMA_OUT_OF_DATE]: GrpcStatus.FAILED_PRECONDITION,
   [ErrorCodes.INVALID_ARGUMENT]: GrpcStatus.INVALID_ARGUMENT,
   [ErrorCodes.INVALID_BLOB_KEY]: GrpcStatus.INVALID_ARGUMENT,
   [ErrorCodes.TOO_LARGE]: GrpcStatus.INVALID_ARGUMENT,
@@ -124,6 +125,7 @@ export function fromGrpcError(err: unknown): GeoError {
       return new ConfigError(message, options);
     case ErrorCodes.TIMEOUT:
       return new GeoError(code, message, { ...options, retryable: true });
+    case ErrorCodes.SCHEMA_OUT_OF_DATE:
     case ErrorCodes.PERMISSION_DENIED:
     case ErrorCodes.INVALID_TRANSITION:
     case ErrorCodes.ALREADY_EXISTS:

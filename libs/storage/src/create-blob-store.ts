@@ -1,21 +1,11 @@
 import type { BlobStore } from './blob-store';
 import { FsBlobStore } from './fs-blob-store';
-import { S3BlobStore } from './s3-blob-store';
+import { S3BlobStore, type S3BlobStoreOptions } from './s3-blob-store';
 
 /** Driver selection, as the config lib produces it (the `kind` picks the driver). */
 export type BlobStoreConfig =
   | { readonly kind: 'fs'; readonly root: string }
-  | {
-      readonly kind: 's3';
-      readonly bucket: string;
-      readonly endpoint?: string;
-      readonly region: string;
-      readonly accessKeyId: string;
-      readonly secretAccessKey: string;
-      readonly forcePathStyle?: boolean;
-      readonly partSize?: number;
-      readonly queueSize?: number;
-    };
+  | ({ readonly kind: 's3' } & Omit<S3BlobStoreOptions, 'client'>);
 
 export function createBlobStore(config: BlobStoreConfig): BlobStore {
   switch (config.kind) {

@@ -7,6 +7,8 @@
 export const ErrorCodes = {
   /** Configuration is missing or invalid; the process refuses to start. */
   CONFIG_INVALID: 'GEO_C0001',
+  /** The database schema is behind this code (migrations not applied); run `geo db migrate`. */
+  SCHEMA_OUT_OF_DATE: 'GEO_C0002',
   /** A request or input failed validation (bad id, malformed package, hostile path). */
   INVALID_ARGUMENT: 'GEO_V0001',
   /** A blob key is not a safe relative key (absolute, `..`, empty segment, control chars). */

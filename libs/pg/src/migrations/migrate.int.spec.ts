@@ -1,4 +1,4 @@
-import { isGeoError } from '@geo/domain';
+import { ErrorCodes, isGeoError } from '@geo/domain';
 import { createTestDatabase, type TestDatabase } from '@geo/testing';
 import { Client, Pool } from 'pg';
 import { DATABASE_ROLES } from './role';
@@ -34,7 +34,7 @@ describe.each(DATABASE_ROLES)('migrate(%s)', (role) => {
   it('refuses to pass assertMigrated on an empty database, naming what is missing', async () => {
     const error: unknown = await assertMigrated(pool, role).catch((e: unknown) => e);
     expect(isGeoError(error)).toBe(true);
-    expect(error).toMatchObject({ code: 'GEO_C0001', details: { role, missing: migrationFiles(role).map(migrationName) } });
+    expect(error).toMatchObject({ code: ErrorCodes.SCHEMA_OUT_OF_DATE, details: { role, missing: migrationFiles(role).map(migrationName) } });
     expect((error as Error).message).toContain(`geo db migrate --role ${role}`);
   });
 

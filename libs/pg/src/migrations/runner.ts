@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, ErrorCodes, GeoError } from '@geo/domain';
+import { ErrorCodes, GeoError } from '@geo/domain';
 import { runner, type RunnerOption } from 'node-pg-migrate';
 import { Client, type Pool } from 'pg';
 import { mapPgError } from '../errors';
@@ -141,7 +141,8 @@ export async function assertMigrated(pool: Pool, role: DatabaseRole): Promise<vo
   }
   const missing = expected.filter((name) => !applied.has(name));
   if (missing.length > 0) {
-    throw new ConfigError(
+    throw new GeoError(
+      ErrorCodes.SCHEMA_OUT_OF_DATE,
       `the ${role} database schema is behind this code: ${missing.length} migration(s) not applied (${missing.join(', ')}). ` +
         `Run: geo db migrate --role ${role} --database-url <url>`,
       { details: { role, missing } },
