@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@geo/testing';
 import { Pool } from 'pg';
+import { createPool } from './pool';
 import { mapPgError } from './errors';
 import { withTransaction } from './transaction';
 
@@ -9,7 +10,7 @@ describe('withTransaction', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('geo_pg_tx');
-    pool = new Pool({ connectionString: db.url, max: 1 });
+    pool = createPool({ databaseUrl: db.url, max: 1 });
     await pool.query('CREATE TABLE t (id int PRIMARY KEY)');
   });
 

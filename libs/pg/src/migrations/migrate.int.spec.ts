@@ -1,6 +1,7 @@
 import { ErrorCodes, isGeoError } from '@geo/domain';
 import { createTestDatabase, type TestDatabase } from '@geo/testing';
-import { Client, Pool } from 'pg';
+import { Client, type Pool } from 'pg';
+import { createPool } from '../pool';
 import { DATABASE_ROLES } from './role';
 import { assertMigrated, migrate, migrationFiles, migrationName, migrationsTable } from './runner';
 
@@ -23,7 +24,7 @@ describe.each(DATABASE_ROLES)('migrate(%s)', (role) => {
 
   beforeAll(async () => {
     db = await createTestDatabase(`geo_pg_migrate_${role}`);
-    pool = new Pool({ connectionString: db.url, max: 2 });
+    pool = createPool({ databaseUrl: db.url, max: 2 });
   });
 
   afterAll(async () => {

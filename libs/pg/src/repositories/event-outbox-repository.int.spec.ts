@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@geo/testing';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { createPool } from '../pool';
 import { migrate } from '../migrations/runner';
 import { withTransaction } from '../transaction';
 import { EventOutboxRepository } from './event-outbox-repository';
@@ -12,7 +13,7 @@ describe('EventOutboxRepository', () => {
   beforeEach(async () => {
     db = await createTestDatabase('geo_pg_outbox');
     await migrate({ role: 'primary', databaseUrl: db.url });
-    pool = new Pool({ connectionString: db.url, max: 3 });
+    pool = createPool({ databaseUrl: db.url, max: 3 });
     outbox = new EventOutboxRepository(pool);
   });
 

@@ -1,13 +1,13 @@
 import { packagesNugetSymbol } from '@geo/replicables';
 import { createTestDatabase, registerRegistryRepoTests } from '@geo/testing';
-import { Pool } from 'pg';
+import { createPool } from '../pool';
 import { migrate } from '../migrations/runner';
 import { PgRegistryRepository } from './registry-repository';
 
 registerRegistryRepoTests(`pg ${packagesNugetSymbol.name}`, async () => {
   const db = await createTestDatabase('geo_pg_registry');
   await migrate({ role: 'secondary', databaseUrl: db.url });
-  const pool = new Pool({ connectionString: db.url, max: 4 });
+  const pool = createPool({ databaseUrl: db.url, max: 4 });
   return {
     repo: new PgRegistryRepository(pool, packagesNugetSymbol),
     async close() {
