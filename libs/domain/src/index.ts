@@ -25,6 +25,7 @@ export {
   type ReplicableDefinition,
   defineReplicable,
 } from './replication/define-replicable';
+export { type TransitionContext, type TransitionRule, type SmallintEnum, smallintEnum } from './state-machine';
 export { FAILURE_TEXT_MAX_LENGTH, TRUNCATE_OMISSION, truncate, failureText } from './text/truncate';
 export {
   type JitterSource,
@@ -67,12 +68,10 @@ export {
   decodeVerificationState,
   VERIFICATION_EVENTS,
   type VerificationEvent,
-  type TransitionRule,
   VERIFICATION_TRANSITIONS,
   canApplyVerificationEvent,
   type VerificationFields,
   type VerificationEventInput,
-  type TransitionContext,
   applyVerificationEvent,
   VERIFICATION_ERROR_MESSAGE,
   verificationErrorEvent,

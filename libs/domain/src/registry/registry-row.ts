@@ -1,6 +1,6 @@
+import type { TransitionContext } from '../state-machine';
 import {
   applyVerificationEvent,
-  type TransitionContext,
   type VerificationEventInput,
   type VerificationFields,
 } from '../verification/verification-state';

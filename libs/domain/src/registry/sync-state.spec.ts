@@ -1,5 +1,6 @@
 import { InvalidTransitionError } from '../errors/geo-error';
-import type { TransitionContext, VerificationState } from '../verification/verification-state';
+import type { TransitionContext } from '../state-machine';
+import type { VerificationState } from '../verification/verification-state';
 import type { RegistryRow } from './registry-row';
 import {
   SYNC_EVENTS,

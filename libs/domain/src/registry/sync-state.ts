@@ -1,6 +1,5 @@
-import { ErrorCodes } from '../errors/codes';
-import { GeoError, InvalidTransitionError } from '../errors/geo-error';
-import type { TransitionContext } from '../verification/verification-state';
+import { InvalidTransitionError } from '../errors/geo-error';
+import { smallintEnum, type TransitionContext, type TransitionRule } from '../state-machine';
 import { failureText, truncate } from '../text/truncate';
 import { DEFAULT_MAX_RETRY_WAIT_SECONDS, MISSING_ON_PRIMARY_MAX_RETRY_WAIT_SECONDS, nextRetryTime } from './backoff';
 import { applyRegistryVerificationTransition, type RegistryRow, type RegistrySyncFields } from './registry-row';
@@ -22,18 +21,10 @@ export const SyncStates = {
 
 export type SyncState = keyof typeof SyncStates;
 
-export const SYNC_STATE_NAMES = Object.keys(SyncStates) as readonly SyncState[];
-
-export function encodeSyncState(state: SyncState): number {
-  return SyncStates[state];
-}
-
-/** Decodes a stored smallint; an unknown value means a corrupt row or a newer schema (a bug here). */
-export function decodeSyncState(value: number): SyncState {
-  const name = SYNC_STATE_NAMES.find((n) => SyncStates[n] === value);
-  if (name === undefined) throw new GeoError(ErrorCodes.INTERNAL, `unknown registry state value ${value}`);
-  return name;
-}
+const syncStateEnum = smallintEnum('registry state', SyncStates);
+export const SYNC_STATE_NAMES = syncStateEnum.names;
+export const encodeSyncState = syncStateEnum.encode;
+export const decodeSyncState = syncStateEnum.decode;
 
 export const SYNC_EVENTS = ['pending', 'start', 'failed', 'resync', 'synced'] as const;
 export type SyncEvent = (typeof SYNC_EVENTS)[number];
@@ -47,7 +38,7 @@ export type SyncEvent = (typeof SYNC_EVENTS)[number];
  *   and the row is synced again later. Adapters must write the row returned for `synced` with that
  *   `WHERE state = 1` guard and apply nothing when zero rows were updated.
  */
-export const SYNC_TRANSITIONS: { readonly [E in SyncEvent]: { readonly from: readonly SyncState[]; readonly to: SyncState } } = {
+export const SYNC_TRANSITIONS: { readonly [E in SyncEvent]: TransitionRule<SyncState> } = {
   pending: { from: ['pending', 'started', 'synced', 'failed'], to: 'pending' },
   start: { from: ['pending', 'synced', 'failed'], to: 'started' },
   failed: { from: ['pending', 'started', 'synced', 'failed'], to: 'failed' },

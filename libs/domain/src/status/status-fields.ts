@@ -70,9 +70,14 @@ export interface SecondaryCounts {
   readonly verificationTotalCount: number;
 }
 
+/** Sum of `count` over the groups `keep` accepts. */
+function sumWhere<G extends { readonly count: number }>(groups: readonly G[], keep: (g: G) => boolean): number {
+  return groups.reduce((acc, g) => (keep(g) ? acc + g.count : acc), 0);
+}
+
 /** Secondary counts per spec §8.1 from a grouped count table (any grouping granularity works). */
 export function secondaryCountsFromGroups(groups: readonly RegistryCountGroup[]): SecondaryCounts {
-  const sum = (keep: (g: RegistryCountGroup) => boolean): number => groups.reduce((acc, g) => (keep(g) ? acc + g.count : acc), 0);
+  const sum = (keep: (g: RegistryCountGroup) => boolean): number => sumWhere(groups, keep);
   const synced = (g: RegistryCountGroup): boolean => g.state === 'synced';
   return {
     registryCount: sum(() => true),
@@ -99,7 +104,7 @@ export interface PrimaryCounts {
 
 /** Primary counts per spec §8.1: `count` is every replicable record, the rest come from the state rows. */
 export function primaryCountsFromGroups(replicableCount: number, groups: readonly StateCountGroup[]): PrimaryCounts {
-  const sum = (keep: (g: StateCountGroup) => boolean): number => groups.reduce((acc, g) => (keep(g) ? acc + g.count : acc), 0);
+  const sum = (keep: (g: StateCountGroup) => boolean): number => sumWhere(groups, keep);
   return {
     count: replicableCount,
     checksumTotalCount: sum(() => true),

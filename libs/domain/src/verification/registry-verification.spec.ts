@@ -7,7 +7,8 @@ import {
   beginRegistryVerification,
   checksumMismatchFailure,
 } from './registry-verification';
-import type { TransitionContext, VerificationState } from './verification-state';
+import type { TransitionContext } from '../state-machine';
+import type { VerificationState } from './verification-state';
 
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const EARLIER = new Date('2025-12-31T00:00:00.000Z');

@@ -1,7 +1,8 @@
 import { applyRegistryVerificationTransition, type RegistryRow } from '../registry/registry-row';
 import { enterSyncFailed } from '../registry/sync-state';
 import { truncate } from '../text/truncate';
-import type { TransitionContext, VerificationEventInput } from './verification-state';
+import type { TransitionContext } from '../state-machine';
+import type { VerificationEventInput } from './verification-state';
 
 /**
  * Verification on a secondary registry (GitLab `Geo::VerifiableRegistry`): the base machine plus

@@ -1,4 +1,5 @@
 import { InvalidTransitionError, ValidationError } from '../errors/geo-error';
+import type { TransitionContext } from '../state-machine';
 import {
   VERIFICATION_EVENTS,
   VERIFICATION_STATE_NAMES,
@@ -11,7 +12,6 @@ import {
   verificationErrorEvent,
   verificationFailedWithMessage,
   verificationTimeoutValues,
-  type TransitionContext,
   type VerificationEvent,
   type VerificationEventInput,
   type VerificationFields,

@@ -1,6 +1,6 @@
-import { ErrorCodes } from '../errors/codes';
-import { GeoError, InvalidTransitionError, ValidationError } from '../errors/geo-error';
-import { DEFAULT_MAX_RETRY_WAIT_SECONDS, nextRetryTime, type JitterSource } from '../registry/backoff';
+import { InvalidTransitionError, ValidationError } from '../errors/geo-error';
+import { DEFAULT_MAX_RETRY_WAIT_SECONDS, nextRetryTime } from '../registry/backoff';
+import { smallintEnum, type TransitionContext, type TransitionRule } from '../state-machine';
 import { failureText, truncate } from '../text/truncate';
 
 /**
@@ -26,18 +26,10 @@ export const VerificationStates = {
 
 export type VerificationState = keyof typeof VerificationStates;
 
-export const VERIFICATION_STATE_NAMES = Object.keys(VerificationStates) as readonly VerificationState[];
-
-export function encodeVerificationState(state: VerificationState): number {
-  return VerificationStates[state];
-}
-
-/** Decodes a stored smallint; an unknown value means a corrupt row or a newer schema (a bug here). */
-export function decodeVerificationState(value: number): VerificationState {
-  const name = VERIFICATION_STATE_NAMES.find((n) => VerificationStates[n] === value);
-  if (name === undefined) throw new GeoError(ErrorCodes.INTERNAL, `unknown verification_state value ${value}`);
-  return name;
-}
+const verificationStateEnum = smallintEnum('verification_state', VerificationStates);
+export const VERIFICATION_STATE_NAMES = verificationStateEnum.names;
+export const encodeVerificationState = verificationStateEnum.encode;
+export const decodeVerificationState = verificationStateEnum.decode;
 
 /** Events are named after their target state, as in GitLab. */
 export const VERIFICATION_EVENTS = [
@@ -48,11 +40,6 @@ export const VERIFICATION_EVENTS = [
   'verification_pending',
 ] as const;
 export type VerificationEvent = (typeof VERIFICATION_EVENTS)[number];
-
-export interface TransitionRule<S extends string> {
-  readonly from: readonly S[];
-  readonly to: S;
-}
 
 /**
  * Explicit from-states. Only `verification_succeeded` is restricted: a checksum is accepted only
@@ -96,12 +83,6 @@ export type VerificationEventInput =
     }
   | { readonly event: 'verification_disabled' }
   | { readonly event: 'verification_pending' };
-
-/** Time and randomness are inputs so transitions stay pure and testable. */
-export interface TransitionContext {
-  readonly now: Date;
-  readonly random: JitterSource;
-}
 
 /** The fields that `clear_verification_failure_fields!` resets on every verifiable row. */
 function clearedFailureFields(): Pick<VerificationFields, 'verificationRetryCount' | 'verificationRetryAt' | 'verificationFailure'> {
