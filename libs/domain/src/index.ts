@@ -26,6 +26,7 @@ export {
   defineReplicable,
 } from './replication/define-replicable';
 export { type TransitionContext, type TransitionRule, type SmallintEnum, smallintEnum } from './state-machine';
+export { type LoggerPort, silentLogger } from './logging';
 export { FAILURE_TEXT_MAX_LENGTH, TRUNCATE_OMISSION, truncate, failureText } from './text/truncate';
 export {
   type JitterSource,

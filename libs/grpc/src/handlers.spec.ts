@@ -9,12 +9,12 @@ import {
 } from '@geo/proto';
 import { ErrorCodes, UnavailableError } from '@geo/domain';
 import { wrapServerStream, wrapUnary } from './handlers';
-import type { GrpcLogger } from './logger';
+import type { LoggerPort } from '@geo/domain';
 import { startGrpcServer, type GrpcServerHandle } from './server';
 import { fromGrpcError, GEO_ERROR_CODE_METADATA_KEY, INTERNAL_ERROR_DETAILS } from './status-mapping';
 
 const logged: Array<{ level: string; obj: object; msg: string }> = [];
-const logger: GrpcLogger = {
+const logger: LoggerPort = {
   info: () => undefined,
   warn: (obj, msg) => logged.push({ level: 'warn', obj, msg }),
   error: (obj, msg) => logged.push({ level: 'error', obj, msg }),

@@ -5,13 +5,13 @@ import {
   type ServerUnaryCall,
   type ServerWritableStream,
 } from '@grpc/grpc-js';
-import { silentLogger, type GrpcLogger } from './logger';
-import { toGrpcStatus, type GrpcErrorStatus } from './status-mapping';
+import { silentLogger, type LoggerPort } from '@geo/domain';
+import { GEO_ERROR_CODE_METADATA_KEY, toGrpcStatus, type GrpcErrorStatus } from './status-mapping';
 
 /** Options shared by the handler wrappers. */
 export interface HandlerOptions {
   /** Receives one line per failed call: warn for expected `GeoError`s, error (with the cause) for bugs. */
-  readonly logger?: GrpcLogger;
+  readonly logger?: LoggerPort;
 }
 
 /** An async unary handler: return the response or throw; the wrapper turns throws into a status. */
@@ -23,8 +23,8 @@ export type UnaryHandler<Req, Res> = (request: Req, call: ServerUnaryCall<Req, R
  */
 export type ServerStreamHandler<Req, Res> = (request: Req, call: ServerWritableStream<Req, Res>) => AsyncIterable<Res>;
 
-function logFailure(logger: GrpcLogger, path: string, err: unknown, status: GrpcErrorStatus): void {
-  const fields = { grpcPath: path, grpcCode: GrpcStatus[status.code], geoErrorCode: status.metadata.get('geo-error-code')[0] };
+function logFailure(logger: LoggerPort, path: string, err: unknown, status: GrpcErrorStatus): void {
+  const fields = { grpcPath: path, grpcCode: GrpcStatus[status.code], geoErrorCode: status.metadata.get(GEO_ERROR_CODE_METADATA_KEY)[0] };
   if (status.code === GrpcStatus.INTERNAL) logger.error({ ...fields, err }, 'gRPC call failed');
   else logger.warn({ ...fields, reason: status.details }, 'gRPC call rejected');
 }

@@ -11,7 +11,6 @@ export {
   type GrpcErrorStatus,
 } from './status-mapping';
 export { wrapUnary, wrapServerStream, type HandlerOptions, type UnaryHandler, type ServerStreamHandler } from './handlers';
-export { silentLogger, type GrpcLogger } from './logger';
 export {
   signGeoJwt,
   verifyGeoAuthorization,

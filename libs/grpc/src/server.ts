@@ -1,8 +1,7 @@
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthService } from '@geo/proto';
-import { UnavailableError } from '@geo/domain';
+import { silentLogger, UnavailableError, type LoggerPort } from '@geo/domain';
 import { HealthRegistry, OVERALL_HEALTH_SERVICE, type HealthStatus } from './health';
-import { silentLogger, type GrpcLogger } from './logger';
 
 /** One service to serve: a generated `XxxServiceService` definition and its handlers. */
 export interface GrpcServiceRegistration {
@@ -16,7 +15,7 @@ export interface StartGrpcServerOptions {
   /** Port to bind; 0 picks a free port (read it back from the handle). */
   readonly port: number;
   readonly services: readonly GrpcServiceRegistration[];
-  readonly logger?: GrpcLogger;
+  readonly logger?: LoggerPort;
   /** Defaults to insecure: site-to-site calls are authenticated per call with GL-Geo tokens. */
   readonly credentials?: ServerCredentials;
 }

@@ -1,11 +1,11 @@
 import { testServiceUrls } from '@geo/testing';
 import { connectNats } from './connect';
-import type { NatsLogger } from './logger';
+import type { LoggerPort } from '@geo/domain';
 
 describe('connectNats', () => {
   it('connects with a name, logs the lifecycle, and closes cleanly', async () => {
     const lines: string[] = [];
-    const logger: NatsLogger = {
+    const logger: LoggerPort = {
       info: (_f, m) => lines.push(`info ${m}`),
       warn: (_f, m) => lines.push(`warn ${m}`),
       error: (_f, m) => lines.push(`error ${m}`),

@@ -1,13 +1,13 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { UnavailableError } from '@geo/domain';
-import { errorFields, type NatsLogger } from './logger';
+import { UnavailableError, type LoggerPort } from '@geo/domain';
+import { errorFields } from './logger';
 
 export interface NatsConnectOptions {
   /** One or more `nats://host:port` URLs (a cluster's seeds). */
   readonly servers: string | readonly string[];
   /** Client name shown by the server (`connz`); use `<service>@<site>`. */
   readonly name: string;
-  readonly logger: NatsLogger;
+  readonly logger: LoggerPort;
   readonly user?: string;
   readonly pass?: string;
   readonly token?: string;
@@ -49,7 +49,7 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
   return nc;
 }
 
-async function logStatus(nc: NatsConnection, logger: NatsLogger): Promise<void> {
+async function logStatus(nc: NatsConnection, logger: LoggerPort): Promise<void> {
   for await (const status of nc.status()) {
     switch (status.type) {
       case 'disconnect':

@@ -1,7 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import { isGeoError, type GeoError } from '@geo/domain';
-import { errorFields, type NatsLogger } from './logger';
+import { isGeoError, type GeoError, type LoggerPort } from '@geo/domain';
+import { errorFields } from './logger';
 import { NATS_TRACER_NAME } from './publish';
 import { extractTraceContext } from './trace-headers';
 
@@ -34,7 +34,7 @@ export type MessageOutcome = 'ack' | 'nak' | 'term';
 export interface ConsumeOptions {
   /** Stop signal: the loop stops pulling, lets the running handler finish, then resolves. */
   readonly signal: AbortSignal;
-  readonly logger: NatsLogger;
+  readonly logger: LoggerPort;
   /** Messages per pull; default 10. */
   readonly batch?: number;
   /** How long one pull waits for messages (≥ 1000 ms); default 30 s. */
@@ -78,6 +78,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 async function settle(m: JsMsg, handler: MessageHandler, options: ConsumeOptions): Promise<void> {
   const message = toInbound(m);
   const tracer = trace.getTracer(NATS_TRACER_NAME);
+  const publisherContext = extractTraceContext(m);
   const span = tracer.startSpan(
     `process ${m.subject}`,
     {
@@ -90,12 +91,12 @@ async function settle(m: JsMsg, handler: MessageHandler, options: ConsumeOptions
         'messaging.nats.delivery_count': message.deliveryCount,
       },
     },
-    extractTraceContext(m),
+    publisherContext,
   );
   const facts = { subject: m.subject, seq: m.seq, deliveryCount: message.deliveryCount, msgId: message.msgId };
   let outcome: MessageOutcome;
   try {
-    await context.with(trace.setSpan(extractTraceContext(m), span), () => handler(message));
+    await context.with(trace.setSpan(publisherContext, span), () => handler(message));
     m.ack();
     outcome = 'ack';
   } catch (error) {

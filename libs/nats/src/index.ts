@@ -1,5 +1,4 @@
 export { connectNats, type NatsConnectOptions } from './connect';
-export { silentNatsLogger, type NatsLogger } from './logger';
 export { ensureStream, ensureConsumer, differingKeys, type EnsureAction, type EnsureResult, type StreamSpec, type ConsumerSpec } from './ensure';
 export {
   geoEventsStream,

@@ -8,7 +8,7 @@ import { UnavailableError, ValidationError } from '@geo/domain';
 import { testServiceUrls, uniqueName } from '@geo/testing';
 import { consume, type ConsumeOptions, type InboundMessage, type MessageHandler, type MessageOutcome } from './consume';
 import { ensureConsumer, ensureStream } from './ensure';
-import type { NatsLogger } from './logger';
+import type { LoggerPort } from '@geo/domain';
 import { geoEventsStream, pullConsumer } from './presets';
 import { publish } from './publish';
 
@@ -41,7 +41,7 @@ interface LogLine {
   readonly message: string;
 }
 
-function recordingLogger(): NatsLogger & { lines: LogLine[] } {
+function recordingLogger(): LoggerPort & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   return {
     lines,
