@@ -24,8 +24,8 @@ export type StreamSpec = Partial<StreamConfig> & Pick<StreamConfig, 'name' | 'su
 export type ConsumerSpec = Partial<ConsumerConfig> & Pick<ConsumerConfig, 'ack_policy'> & { readonly durable_name: string };
 
 /** Settings nats-server refuses to change in place (2.9); a difference needs an operator. */
-const IMMUTABLE_STREAM_KEYS = ['storage', 'retention'] as const;
-const IMMUTABLE_CONSUMER_KEYS = ['deliver_policy', 'ack_policy', 'opt_start_seq', 'opt_start_time', 'replay_policy'] as const;
+const IMMUTABLE_STREAM_KEYS: readonly string[] = ['storage', 'retention'];
+const IMMUTABLE_CONSUMER_KEYS: readonly string[] = ['deliver_policy', 'ack_policy', 'opt_start_seq', 'opt_start_time', 'replay_policy'];
 
 function isApiError(error: unknown, code: number): boolean {
   return error instanceof JetStreamApiError && error.code === code;
@@ -44,41 +44,73 @@ function wrap(what: string, error: unknown): Error {
   return new UnavailableError(`${what}: ${String((error as { message?: unknown } | null)?.message ?? error)}`, { cause: error });
 }
 
+/** How `ensure` reads, creates and updates one kind of JetStream resource. */
+interface ResourceOps<C extends object, I extends { readonly config: C }> {
+  /** For messages, e.g. `stream GEO_EVENTS` or `consumer GEO_EVENTS/geo-eu`. */
+  readonly label: string;
+  readonly notFoundCode: number;
+  readonly immutableKeys: readonly string[];
+  /** What an operator must do when an immutable setting differs. */
+  readonly immutableRemedy: string;
+  readonly details: Readonly<Record<string, unknown>>;
+  info(): Promise<I>;
+  add(): Promise<I>;
+  update(config: C): Promise<I>;
+}
+
 /**
- * Creates the stream, or updates it when any setting in `spec` differs, or does nothing.
- * Safe to call at every start-up from any number of replicas. Throws `ConfigError` when an
- * immutable setting (storage, retention) differs: that needs a deliberate migration.
+ * Create, update or leave alone: the resource is created when missing, updated when a setting in
+ * `spec` differs, and left as it is otherwise. A create racing another replica falls through to the
+ * comparison. An immutable setting that differs is a `ConfigError`.
  */
-export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<EnsureResult<StreamInfo>> {
-  let current: StreamInfo;
+async function ensure<C extends object, I extends { readonly config: C }>(spec: Partial<C>, ops: ResourceOps<C, I>): Promise<EnsureResult<I>> {
+  let current: I;
   try {
-    current = await jsm.streams.info(spec.name);
+    current = await ops.info();
   } catch (error) {
-    if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw wrap(`stream ${spec.name}`, error);
+    if (!isApiError(error, ops.notFoundCode)) throw wrap(ops.label, error);
     try {
-      return { action: 'created', info: await jsm.streams.add(spec) };
+      return { action: 'created', info: await ops.add() };
     } catch (addError) {
       // Another replica created it between our info and add: fall through to compare.
       try {
-        current = await jsm.streams.info(spec.name);
+        current = await ops.info();
       } catch {
-        throw wrap(`create stream ${spec.name}`, addError);
+        throw wrap(`create ${ops.label}`, addError);
       }
     }
   }
   const differing = differingKeys(spec, current.config);
   if (differing.length === 0) return { action: 'unchanged', info: current };
-  const immutable = differing.filter((key) => (IMMUTABLE_STREAM_KEYS as readonly string[]).includes(key));
+  const immutable = differing.filter((key) => ops.immutableKeys.includes(key));
   if (immutable.length > 0) {
-    throw new ConfigError(`stream ${spec.name}: ${immutable.join(', ')} cannot change in place; migrate the stream deliberately`, {
-      details: { stream: spec.name, keys: immutable },
+    throw new ConfigError(`${ops.label}: ${immutable.join(', ')} cannot change in place; ${ops.immutableRemedy}`, {
+      details: { ...ops.details, keys: immutable },
     });
   }
   try {
-    return { action: 'updated', info: await jsm.streams.update(spec.name, { ...current.config, ...spec }) };
+    return { action: 'updated', info: await ops.update({ ...current.config, ...spec }) };
   } catch (error) {
-    throw wrap(`update stream ${spec.name} (${differing.join(', ')})`, error);
+    throw wrap(`update ${ops.label} (${differing.join(', ')})`, error);
   }
+}
+
+/**
+ * Creates the stream, or updates it when any setting in `spec` differs, or does nothing.
+ * Safe to call at every start-up from any number of replicas. Throws `ConfigError` when an
+ * immutable setting (storage, retention) differs: that needs a deliberate migration.
+ */
+export function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<EnsureResult<StreamInfo>> {
+  return ensure<StreamConfig, StreamInfo>(spec, {
+    label: `stream ${spec.name}`,
+    notFoundCode: JetStreamApiCodes.StreamNotFound,
+    immutableKeys: IMMUTABLE_STREAM_KEYS,
+    immutableRemedy: 'migrate the stream deliberately',
+    details: { stream: spec.name },
+    info: () => jsm.streams.info(spec.name),
+    add: () => jsm.streams.add(spec),
+    update: (config) => jsm.streams.update(spec.name, config),
+  });
 }
 
 /**
@@ -86,34 +118,16 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
  * nothing. Safe at every start-up. Throws `ConfigError` when a setting the server cannot update
  * (deliver/ack/replay policy, start position) differs.
  */
-export async function ensureConsumer(jsm: JetStreamManager, stream: string, spec: ConsumerSpec): Promise<EnsureResult<ConsumerInfo>> {
+export function ensureConsumer(jsm: JetStreamManager, stream: string, spec: ConsumerSpec): Promise<EnsureResult<ConsumerInfo>> {
   const durable = spec.durable_name;
-  let current: ConsumerInfo;
-  try {
-    current = await jsm.consumers.info(stream, durable);
-  } catch (error) {
-    if (!isApiError(error, JetStreamApiCodes.ConsumerNotFound)) throw wrap(`consumer ${stream}/${durable}`, error);
-    try {
-      return { action: 'created', info: await jsm.consumers.add(stream, spec) };
-    } catch (addError) {
-      try {
-        current = await jsm.consumers.info(stream, durable);
-      } catch {
-        throw wrap(`create consumer ${stream}/${durable}`, addError);
-      }
-    }
-  }
-  const differing = differingKeys(spec, current.config);
-  if (differing.length === 0) return { action: 'unchanged', info: current };
-  const immutable = differing.filter((key) => (IMMUTABLE_CONSUMER_KEYS as readonly string[]).includes(key));
-  if (immutable.length > 0) {
-    throw new ConfigError(`consumer ${stream}/${durable}: ${immutable.join(', ')} cannot change in place; recreate it deliberately`, {
-      details: { stream, durable, keys: immutable },
-    });
-  }
-  try {
-    return { action: 'updated', info: await jsm.consumers.update(stream, durable, { ...current.config, ...spec }) };
-  } catch (error) {
-    throw wrap(`update consumer ${stream}/${durable} (${differing.join(', ')})`, error);
-  }
+  return ensure<ConsumerConfig, ConsumerInfo>(spec, {
+    label: `consumer ${stream}/${durable}`,
+    notFoundCode: JetStreamApiCodes.ConsumerNotFound,
+    immutableKeys: IMMUTABLE_CONSUMER_KEYS,
+    immutableRemedy: 'recreate it deliberately',
+    details: { stream, durable },
+    info: () => jsm.consumers.info(stream, durable),
+    add: () => jsm.consumers.add(stream, spec),
+    update: (config) => jsm.consumers.update(stream, durable, config),
+  });
 }
