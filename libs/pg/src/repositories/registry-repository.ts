@@ -37,12 +37,12 @@ export interface RegistryRepository {
    */
   claimSyncBatch(options: ClaimSyncBatchOptions): Promise<StoredRegistryRow[]>;
   /**
-   * Compare-and-set `started → synced` (GitLab `synced!`). Without `next`, applies GitLab's
-   * `before_synced` (retry fields and failure cleared); with `next` (a domain-computed row whose
-   * state is `synced`), writes all its mutable columns. Returns undefined when the row was no longer
-   * `started` (or is gone): the caller lost the race and must drop its result.
+   * Compare-and-set `started → synced` (GitLab `synced!`): writes `next`, the row the domain computed
+   * with `applySyncEvent(row, { event: 'synced', … })` (before_synced and the after_synced
+   * verification step), only while the stored row is still `started`. Returns undefined when it was
+   * no longer `started` (or is gone): the caller lost the race and must drop its result.
    */
-  markSynced(modelId: number, next?: RegistryRow): Promise<StoredRegistryRow | undefined>;
+  markSynced(modelId: number, next: RegistryRow): Promise<StoredRegistryRow | undefined>;
   /** Moves the row to `failed` from any state with the domain-computed failure fields. */
   markFailed(modelId: number, failure: SyncFailure): Promise<StoredRegistryRow | undefined>;
   /** Deletes the rows of these model ids; returns how many were deleted. */
@@ -125,18 +125,7 @@ export class PgRegistryRepository implements RegistryRepository {
     return rows.sort((a, b) => a.id - b.id);
   }
 
-  async markSynced(modelId: number, next?: RegistryRow): Promise<StoredRegistryRow | undefined> {
-    if (next === undefined) {
-      const rows = await this.rows(
-        'mark synced',
-        `UPDATE ${this.table}
-         SET state = ${encodeSyncState('synced')}, retry_count = 0, retry_at = NULL, last_sync_failure = NULL
-         WHERE ${this.fk} = $1 AND state = ${STARTED}
-         RETURNING ${this.columns}`,
-        [modelId],
-      );
-      return rows[0];
-    }
+  async markSynced(modelId: number, next: RegistryRow): Promise<StoredRegistryRow | undefined> {
     if (next.state !== 'synced') throw new ValidationError(`markSynced needs a synced row, got state ${next.state}`);
     return this.writeRow(modelId, next, 'started');
   }

@@ -1,4 +1,4 @@
-import type { RegistryRow } from '@geo/domain';
+import { applySyncEvent, type RegistryRow, type TransitionContext } from '@geo/domain';
 
 /** A stored registry row: the domain row plus its identity. */
 export interface StoredRegistryRowUnderTest extends RegistryRow {
@@ -16,7 +16,7 @@ export interface RegistryRepoUnderTest {
   insertPending(modelIds: readonly number[]): Promise<number[]>;
   findByModelId(modelId: number): Promise<StoredRegistryRowUnderTest | undefined>;
   claimSyncBatch(options: { readonly limit: number; readonly now?: Date }): Promise<StoredRegistryRowUnderTest[]>;
-  markSynced(modelId: number, next?: RegistryRow): Promise<StoredRegistryRowUnderTest | undefined>;
+  markSynced(modelId: number, next: RegistryRow): Promise<StoredRegistryRowUnderTest | undefined>;
   markFailed(
     modelId: number,
     failure: { readonly lastSyncFailure: string; readonly retryCount: number; readonly retryAt: Date | null },
@@ -31,6 +31,12 @@ export interface RegistryRepoFixture {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+const CTX: TransitionContext = { now: new Date('2030-01-01T00:00:00Z'), random: () => 0 };
+
+/** The row a worker computes after downloading `row` (the domain's `synced` transition). */
+function syncedFrom(row: RegistryRow, primaryVerificationSucceeded = false): RegistryRow {
+  return applySyncEvent({ ...row, state: 'started' }, { event: 'synced', primaryVerificationSucceeded }, CTX);
+}
 
 /**
  * The `RegistryRepository` contract, run against every adapter and every replicable type
@@ -100,21 +106,23 @@ export function registerRegistryRepoTests(name: string, factory: () => Promise<R
       await repo.insertPending([20]);
       await repo.claimSyncBatch({ limit: 1 });
       await repo.markFailed(20, { lastSyncFailure: 'boom', retryCount: 2, retryAt: new Date(Date.now() - 1000) });
-      await repo.claimSyncBatch({ limit: 1 });
-      const synced = await repo.markSynced(20);
+      const [started] = await repo.claimSyncBatch({ limit: 1 });
+      const synced = await repo.markSynced(20, syncedFrom(started!));
       expect(synced).toMatchObject({ modelId: 20, state: 'synced', retryCount: 0, retryAt: null, lastSyncFailure: null });
+      expect(synced?.verificationState).toBe('verification_disabled');
       expect((await repo.findByModelId(20))?.state).toBe('synced');
     });
 
     it('loses the compare-and-set when the row is not started', async () => {
       await repo.insertPending([30]);
-      expect(await repo.markSynced(30)).toBeUndefined();
+      const next = syncedFrom((await repo.findByModelId(30))!);
+      expect(await repo.markSynced(30, next)).toBeUndefined();
       expect((await repo.findByModelId(30))?.state).toBe('pending');
       // A synced row cannot be synced twice either, and a missing row is not an error.
       await repo.claimSyncBatch({ limit: 1 });
-      expect(await repo.markSynced(30)).toBeDefined();
-      expect(await repo.markSynced(30)).toBeUndefined();
-      expect(await repo.markSynced(31)).toBeUndefined();
+      expect(await repo.markSynced(30, next)).toBeDefined();
+      expect(await repo.markSynced(30, next)).toBeUndefined();
+      expect(await repo.markSynced(31, next)).toBeUndefined();
     });
 
     it('writes a domain-computed synced row, including packed checksums read back as lowercase hex', async () => {
