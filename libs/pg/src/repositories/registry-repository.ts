@@ -3,7 +3,7 @@ import { hexToBytea } from '../bytea-hex';
 import { mappingPgErrors } from '../errors';
 import { sqlIdentifier } from '../schema/naming';
 import type { SqlExecutor } from '../transaction';
-import { fromRegistryDbRow, registryColumns, type RegistryDbRow, type StoredRegistryRow } from './registry-row-mapping';
+import { fromRegistryDbRow, registryColumns, toId, type RegistryDbRow, type StoredRegistryRow } from './registry-row-mapping';
 
 /** The sync failure fields, computed by the domain (`enterSyncFailed`: message, backoff). */
 export interface SyncFailure {
@@ -92,7 +92,7 @@ export class PgRegistryRepository implements RegistryRepository {
          RETURNING ${this.fk} AS model_id`,
         [modelIds],
       );
-      return result.rows.map((r) => Number(r.model_id)).sort((a, b) => a - b);
+      return result.rows.map((r) => toId(r.model_id)).sort((a, b) => a - b);
     });
   }
 

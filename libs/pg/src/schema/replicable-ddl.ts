@@ -1,4 +1,4 @@
-import type { ReplicableDefinition } from '@geo/domain';
+import { SyncStates, VerificationStates, type ReplicableDefinition } from '@geo/domain';
 import { gitlabTextLimitCheckName, railsForeignKeyName, railsIndexName, sqlIdentifier } from './naming';
 
 /** DDL for one table: statements to run in order inside the migration's transaction. */
@@ -21,6 +21,11 @@ export interface ReplicableDdl {
 const TIMESTAMPTZ = 'timestamp with time zone';
 /** Rails `t.text … limit: 255` becomes `text` plus a CHECK constraint in GitLab (no varchar). */
 const TEXT_LIMIT = 255;
+
+// State values in index predicates, written as PostgreSQL prints them back (pg_indexes).
+const SYNCED = SyncStates.synced;
+const V_PENDING = VerificationStates.verification_pending;
+const V_FAILED = VerificationStates.verification_failed;
 
 interface IndexSpec {
   readonly name: string;
@@ -70,7 +75,6 @@ function registryDdl(def: ReplicableDefinition): TableDdl {
     textLimitCheck(table, 'verification_failure'),
     textLimitCheck(table, 'last_sync_failure'),
   ];
-  // State values used in predicates: sync synced=2; verification pending=0, failed=3.
   const indexes: IndexSpec[] = [
     { name: railsIndexName(table, [fk]), unique: true, column: fk },
     { name: railsIndexName(table, ['retry_at']), column: 'retry_at' },
@@ -78,17 +82,17 @@ function registryDdl(def: ReplicableDefinition): TableDdl {
     {
       name: `${table}_failed_verification`,
       column: 'verification_retry_at NULLS FIRST',
-      where: '((state = 2) AND (verification_state = 3))',
+      where: `((state = ${SYNCED}) AND (verification_state = ${V_FAILED}))`,
     },
     {
       name: `${table}_needs_verification`,
       column: 'verification_state',
-      where: '((state = 2) AND (verification_state = ANY (ARRAY[0, 3])))',
+      where: `((state = ${SYNCED}) AND (verification_state = ANY (ARRAY[${V_PENDING}, ${V_FAILED}])))`,
     },
     {
       name: `${table}_pending_verification`,
       column: 'verified_at NULLS FIRST',
-      where: '((state = 2) AND (verification_state = 0))',
+      where: `((state = ${SYNCED}) AND (verification_state = ${V_PENDING}))`,
     },
   ];
   return { table, statements: [createTable(table, columns), ...indexes.map((i) => createIndex(table, i))] };
@@ -116,12 +120,12 @@ function statesDdl(def: ReplicableDefinition): TableDdl {
   const indexes: IndexSpec[] = [
     { name: railsIndexName(table, [fk]), unique: true, column: fk },
     { name: `index_${table}_on_verification_state`, column: 'verification_state' },
-    { name: `index_${table}_pending_verification`, column: 'verified_at NULLS FIRST', where: '(verification_state = 0)' },
-    { name: `index_${table}_failed_verification`, column: 'verification_retry_at NULLS FIRST', where: '(verification_state = 3)' },
+    { name: `index_${table}_pending_verification`, column: 'verified_at NULLS FIRST', where: `(verification_state = ${V_PENDING})` },
+    { name: `index_${table}_failed_verification`, column: 'verification_retry_at NULLS FIRST', where: `(verification_state = ${V_FAILED})` },
     {
       name: `index_${table}_needs_verification`,
       column: 'verification_state',
-      where: '((verification_state = 0) OR (verification_state = 3))',
+      where: `((verification_state = ${V_PENDING}) OR (verification_state = ${V_FAILED}))`,
     },
   ];
   return { table, statements: [createTable(table, columns), ...indexes.map((i) => createIndex(table, i))] };
