@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ReplicableDefinition } from '@geo/domain';
 import { REPLICABLES } from '@geo/replicables';
 import {
   APP_NAMES,
@@ -41,9 +42,9 @@ export interface EnvVarSpec {
 
 const ALL = APP_NAMES;
 
-/** `GEO_<REPLICABLE>_REPLICATION`: GitLab's `geo_<replicable>_replication` feature flag. */
-export function replicationFlagVar(replicableName: string): string {
-  return `GEO_${replicableName.toUpperCase()}_REPLICATION`;
+/** `GEO_<REPLICABLE>_REPLICATION`: the definition's GitLab flag (`geo_<replicable>_replication`) as an env var. */
+export function replicationFlagVar(def: Pick<ReplicableDefinition, 'replicationFlag'>): string {
+  return def.replicationFlag.toUpperCase();
 }
 
 const portVars: EnvVarSpec[] = APP_NAMES.map((app) => ({
@@ -56,10 +57,10 @@ const portVars: EnvVarSpec[] = APP_NAMES.map((app) => ({
 }));
 
 const replicationFlagVars: EnvVarSpec[] = REPLICABLES.map((r) => ({
-  name: replicationFlagVar(r.name),
+  name: replicationFlagVar(r),
   required: 'no',
   default: 'true',
-  description: `Replicate ${r.title.many} (GitLab feature flag \`geo_${r.name}_replication\`). \`false\` pauses syncing and verifying this type.`,
+  description: `Replicate ${r.title.many} (GitLab feature flag \`${r.replicationFlag}\`). \`false\` pauses syncing and verifying this type.`,
   apps: ALL,
   schema: bool,
 }));

@@ -87,7 +87,7 @@ function toAppConfig(app: AppName, values: Map<string, unknown>): AppConfig {
   }
 
   const replication = Object.fromEntries(
-    REPLICABLES.map((r) => [r.name, { enabled: values.get(replicationFlagVar(r.name)) as boolean }]),
+    REPLICABLES.map((r) => [r.name, { enabled: values.get(replicationFlagVar(r)) as boolean }]),
   ) as Record<ReplicableName, { enabled: boolean }>;
 
   return {
