@@ -1,16 +1,23 @@
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { registerBlobStoreTests, testServiceUrls, uniqueName } from '@geo/testing';
+import { createBlobStore } from './create-blob-store';
 import { S3BlobStore, S3_MIN_PART_SIZE } from './s3-blob-store';
 
 const bucket = uniqueName('geo-blobs').replace(/_/g, '-').toLowerCase();
 let uploadedParts = 0;
 
-const client = new S3Client({
+// Built the way apps build it (from configuration), so the driver's own client set-up is tested.
+const store = createBlobStore({
+  kind: 's3',
+  bucket,
   endpoint: testServiceUrls().s3Endpoint,
   region: 'us-east-1',
   forcePathStyle: true,
   credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  partSize: S3_MIN_PART_SIZE,
 });
+if (!(store instanceof S3BlobStore)) throw new Error('createBlobStore({ kind: "s3" }) must build an S3BlobStore');
+const client = store.client;
 // Counts real UploadPart requests, so the big-blob test proves multipart was used.
 client.middlewareStack.add(
   (next, context) => async (args) => {
@@ -38,14 +45,7 @@ afterAll(async () => {
 registerBlobStoreTests('s3 (s3rver)', async () => {
   await emptyBucket();
   return {
-    store: new S3BlobStore({
-      client,
-      bucket,
-      region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      partSize: S3_MIN_PART_SIZE,
-    }),
+    store,
     multipartPartsUploaded: () => uploadedParts,
     cleanup: emptyBucket,
   };

@@ -19,10 +19,10 @@ export const S3_MIN_PART_SIZE = 5 * 1024 * 1024;
 export interface S3BlobStoreOptions {
   readonly bucket: string;
   /** e.g. `http://127.0.0.1:4568`; omit for AWS. */
-  readonly endpoint?: string;
+  readonly endpoint?: string | undefined;
   readonly region: string;
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
+  /** Static credentials; omit to use the AWS SDK's default credential chain (env, profile, role). */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
   /** `true` for S3-compatible servers (MinIO, s3rver) that do not route by virtual host. */
   readonly forcePathStyle?: boolean;
   /** Multipart part size in bytes (≥ 5 MiB). Blobs larger than this are uploaded in parts. */
@@ -85,7 +85,7 @@ export class S3BlobStore implements BlobStore {
         endpoint: options.endpoint,
         region: options.region,
         forcePathStyle: options.forcePathStyle ?? false,
-        credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
       });
   }
 
