@@ -3,7 +3,7 @@ import { loadConfig, type AppConfig, type AppName } from '@geo/config';
 import type { GrpcServiceRegistration } from '@geo/grpc';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from './logger';
-import { runService, type Component, type ServiceProcess } from './lifecycle';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, runService, type Component, type ServiceProcess } from './lifecycle';
 
 /** What an app's wiring receives. */
 export interface AppContext {
@@ -93,7 +93,7 @@ export async function runApp(app: AppName, options: RunAppOptions): Promise<void
     level: config.log.level,
     destination: options.logDestination,
   });
-  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 4000;
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const tracingComponent: Component = { name: 'tracing', start: async () => undefined, stop: () => tracing.shutdown() };
 
   let parts: AppParts;
