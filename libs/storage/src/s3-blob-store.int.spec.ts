@@ -5,6 +5,7 @@ import { S3BlobStore, S3_MIN_PART_SIZE } from './s3-blob-store';
 
 const bucket = uniqueName('geo-blobs').replace(/_/g, '-').toLowerCase();
 let uploadedParts = 0;
+let abortedUploads = 0;
 
 // Built the way apps build it (from configuration), so the driver's own client set-up is tested.
 const store = createBlobStore({
@@ -18,14 +19,22 @@ const store = createBlobStore({
 });
 if (!(store instanceof S3BlobStore)) throw new Error('createBlobStore({ kind: "s3" }) must build an S3BlobStore');
 const client = store.client;
-// Counts real UploadPart requests, so the big-blob test proves multipart was used.
+// Counts real UploadPart and AbortMultipartUpload requests, so the suite can prove multipart was
+// used for big blobs and abandoned uploads were aborted (s3rver cannot list in-progress uploads).
 client.middlewareStack.add(
   (next, context) => async (args) => {
     if (context.commandName === 'UploadPartCommand') uploadedParts += 1;
+    if (context.commandName === 'AbortMultipartUploadCommand') abortedUploads += 1;
     return next(args);
   },
-  { step: 'initialize', name: 'countUploadParts' },
+  { step: 'initialize', name: 'countMultipartRequests' },
 );
+
+/** Every object in the bucket, read with the raw client (not through the store's own list). */
+async function rawKeys(): Promise<string[]> {
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return (listed.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key])).sort();
+}
 
 async function emptyBucket(): Promise<void> {
   const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
@@ -46,7 +55,9 @@ registerBlobStoreTests('s3 (s3rver)', async () => {
   await emptyBucket();
   return {
     store,
+    rawEntries: rawKeys,
     multipartPartsUploaded: () => uploadedParts,
+    multipartUploadsAborted: () => abortedUploads,
     cleanup: emptyBucket,
   };
 });

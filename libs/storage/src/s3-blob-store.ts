@@ -106,20 +106,25 @@ export class S3BlobStore implements BlobStore {
       queueSize: this.#queueSize,
       leavePartsOnError: false,
     });
-    const abort = (): void => void upload.abort().catch(() => undefined);
-    options.signal?.addEventListener('abort', abort, { once: true });
+    // Stopping = destroying the body the upload reads. The upload then fails on its own and, before
+    // done() settles, aborts its multipart upload (upload.abort() would settle done() at once and
+    // leave that cleanup running in the background, with parts still stored).
+    const stop = (reason: unknown): void => void body.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+    const onAbort = (): void => stop(options.signal?.reason);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     const input = source instanceof Uint8Array ? Readable.from([source]) : source;
     // Errors the caller's stream raises are theirs and are rethrown as they are.
     let sourceError: { error: unknown } | undefined;
     input.once('error', (error: unknown) => (sourceError ??= { error }));
     let storeError: { error: unknown } | undefined;
-    const feeding = pipeline(input, hashing, body).catch(abort);
+    // On failure pipeline destroys every stream, `body` included, which stops the upload as above.
+    const feeding = pipeline(input, hashing, body).catch(() => undefined);
     const uploading = upload.done().then(
       () => undefined,
       (error: unknown) => {
         storeError = { error };
         // Unblock the feeding side, which would otherwise wait on backpressure for ever.
-        body.destroy();
+        stop(error);
       },
     );
     try {
@@ -129,7 +134,7 @@ export class S3BlobStore implements BlobStore {
       if (storeError !== undefined) throw unavailable('put', key, storeError.error);
       return { size: hashing.size, sha256: hashing.digest() };
     } finally {
-      options.signal?.removeEventListener('abort', abort);
+      options.signal?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -8,7 +8,7 @@ import { ErrorCodes } from '@geo/domain';
  * specs import it (Nx forbids the cycle); every driver satisfies it without a cast.
  */
 export interface BlobStoreUnderTest {
-  put(key: string, source: Readable | Uint8Array): Promise<{ size: number; sha256: string }>;
+  put(key: string, source: Readable | Uint8Array, options?: { readonly signal?: AbortSignal }): Promise<{ size: number; sha256: string }>;
   get(key: string): Promise<Readable>;
   head(key: string): Promise<{ size: number } | null>;
   exists(key: string): Promise<boolean>;
@@ -28,6 +28,8 @@ export interface BlobStoreFixture {
   rawEntries?(): Promise<string[]>;
   /** Multipart parts uploaded so far (S3 drivers). When given, a 16 MiB+ blob must use ≥ 2. */
   multipartPartsUploaded?(): number;
+  /** Multipart uploads aborted so far (S3 drivers). When given, a failed multipart put must abort its upload. */
+  multipartUploadsAborted?(): number;
 }
 
 const MiB = 1024 * 1024;
@@ -87,6 +89,21 @@ function failingStream(goodBytes: number, error: Error): Readable {
     yield Buffer.alloc(goodBytes, 7);
     await new Promise((resolve) => setTimeout(resolve, 10));
     throw error;
+  }
+  return Readable.from(chunks());
+}
+
+/**
+ * A source that keeps delivering 1 MiB chunks and aborts `controller` once `abortAfterBytes` went
+ * out, like a service shutting down mid-transfer. It never ends by itself (capped at 64 MiB).
+ */
+function abortingStream(controller: AbortController, reason: Error, abortAfterBytes: number): Readable {
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for (let sent = 0; sent < 64 * MiB; sent += MiB) {
+      if (sent >= abortAfterBytes) controller.abort(reason);
+      yield Buffer.alloc(MiB, 3);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
   return Readable.from(chunks());
 }
@@ -204,10 +221,24 @@ export function registerBlobStoreTests(driverName: string, factory: () => Promis
 
     it('a put whose source fails midway leaves nothing visible and no debris', async () => {
       const boom = new Error('peer went away');
-      await expect(store.put('f/failed', failingStream(2 * MiB, boom))).rejects.toBe(boom);
+      const abortedBefore = fx.multipartUploadsAborted?.() ?? 0;
+      // 12 MiB: past two 5 MiB parts, so a multipart driver has started (and must abort) its upload.
+      await expect(store.put('f/failed', failingStream(12 * MiB, boom))).rejects.toBe(boom);
       expect(await store.exists('f/failed')).toBe(false);
       expect(await collect(store.list(''))).toEqual([]);
       if (fx.rawEntries) expect(await fx.rawEntries()).toEqual([]);
+      if (fx.multipartUploadsAborted) expect(fx.multipartUploadsAborted() - abortedBefore).toBeGreaterThanOrEqual(1);
+    });
+
+    it('an aborted put rejects with the abort reason and leaves nothing behind', async () => {
+      const controller = new AbortController();
+      const reason = new Error('shutting down');
+      const abortedBefore = fx.multipartUploadsAborted?.() ?? 0;
+      await expect(store.put('f/aborted', abortingStream(controller, reason, 12 * MiB), { signal: controller.signal })).rejects.toBe(reason);
+      expect(await store.exists('f/aborted')).toBe(false);
+      expect(await collect(store.list(''))).toEqual([]);
+      if (fx.rawEntries) expect(await fx.rawEntries()).toEqual([]);
+      if (fx.multipartUploadsAborted) expect(fx.multipartUploadsAborted() - abortedBefore).toBeGreaterThanOrEqual(1);
     });
 
     it('a failed overwrite keeps the previous blob intact', async () => {
