@@ -114,7 +114,14 @@ describe('wrapUnary / wrapServerStream', () => {
 
 describe('GrpcServerHandle.shutdown', () => {
   it('cancels calls still running after the grace period', async () => {
-    const server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [{ definition: RegistryCatalogServiceService, implementation: catalogue }] });
+    logged.length = 0;
+    streamFinallyRan = false;
+    const server = await startGrpcServer({
+      host: '127.0.0.1',
+      port: 0,
+      services: [{ definition: RegistryCatalogServiceService, implementation: catalogue }],
+      logger,
+    });
     const client = new RegistryCatalogServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
     try {
       const stream = client.listReplicables({ replicableName: 'endless', idFrom: 1, idTo: 1 });
@@ -122,13 +129,21 @@ describe('GrpcServerHandle.shutdown', () => {
         stream.on('error', (err: ServiceError) => resolve(err.code));
         stream.on('end', () => resolve(GrpcStatus.OK));
       });
+      // The call must be running on the server before shutdown, or there is nothing to cancel.
+      await new Promise<void>((resolve) => stream.once('data', () => resolve()));
       stream.on('data', () => undefined);
       const started = Date.now();
       await server.shutdown(200);
-      expect(Date.now() - started).toBeLessThan(2000);
-      expect(await ended).not.toBe(GrpcStatus.OK);
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(190);
+      expect(elapsed).toBeLessThan(2000);
+      expect([GrpcStatus.CANCELLED, GrpcStatus.UNAVAILABLE]).toContain(await ended);
+      expect(logged.some((l) => l.level === 'warn' && l.msg.includes('grace period over'))).toBe(true);
+      for (let i = 0; i < 50 && !streamFinallyRan; i += 1) await new Promise((r) => setTimeout(r, 20));
+      expect(streamFinallyRan).toBe(true);
     } finally {
       client.close();
+      await server.shutdown(0);
     }
   });
 });

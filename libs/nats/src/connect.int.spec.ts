@@ -11,10 +11,14 @@ describe('connectNats', () => {
       error: (_f, m) => lines.push(`error ${m}`),
     };
     const nc = await connectNats({ servers: testServiceUrls().natsUrl, name: 'geo-test@site-a', logger });
-    const rtt = await nc.rtt();
-    expect(rtt).toBeGreaterThanOrEqual(0);
-    expect(nc.info?.jetstream).toBe(true);
-    await nc.close();
+    try {
+      const rtt = await nc.rtt();
+      expect(rtt).toBeGreaterThanOrEqual(0);
+      expect(nc.info?.jetstream).toBe(true);
+    } finally {
+      // The connection reconnects for ever: a failed assertion must still close it, or jest hangs.
+      await nc.close();
+    }
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines).toEqual(['info nats: connecting', 'info nats: connected', 'info nats: connection closed']);
   });

@@ -25,13 +25,13 @@ interface Fixture {
   readonly durable: string;
 }
 
-/** A fresh stream with one durable pull consumer whose unacked messages come back after 2 s. */
-async function fixture(label: string): Promise<Fixture> {
+/** A fresh stream with one durable pull consumer whose unacked messages come back after `ackWaitMs` (2 s). */
+async function fixture(label: string, ackWaitMs = 2000): Promise<Fixture> {
   const stream = uniqueName(`T_${label}`).toUpperCase();
   streams.push(stream);
   const prefix = `test.${stream.toLowerCase()}`;
   await ensureStream(jsm, geoEventsStream({ name: stream, subjectPrefix: prefix }));
-  await ensureConsumer(jsm, stream, pullConsumer({ durable: 'worker', ackWaitMs: 2000 }));
+  await ensureConsumer(jsm, stream, pullConsumer({ durable: 'worker', ackWaitMs }));
   return { stream, subject: `${prefix}.nuget_symbol.created`, durable: 'worker' };
 }
 
@@ -188,13 +188,19 @@ describe('consume', () => {
       ['t-1', 'payload is not an event'],
       ['t-2', 'a bug'],
     ]);
-    // Past ack_wait (2 s): a termed message would be back by now if term had not happened.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // Termed messages are settled on the server: nothing pending, nothing awaiting an ack, nothing redelivered.
+    let info = await jsm.consumers.info(f.stream, f.durable);
+    for (let i = 0; i < 20 && info.num_ack_pending > 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      info = await jsm.consumers.info(f.stream, f.durable);
+    }
+    expect([info.num_pending, info.num_ack_pending, info.num_redelivered]).toEqual([0, 0, 0]);
     expect(await drain(f)).toEqual([]);
   });
 
   it('stops gracefully: the running handler finishes and acks, fetched-but-unhandled messages go back', async () => {
-    const f = await fixture('stop');
+    // A long ack_wait, so only a nak (not an ack_wait expiry) can bring the unhandled messages back quickly.
+    const f = await fixture('stop', 30_000);
     for (const id of ['s-1', 's-2', 's-3']) await publish(js, f.subject, id, { msgId: id });
     const stop = new AbortController();
     const outcomes: [MessageOutcome, string | undefined][] = [];
@@ -219,7 +225,10 @@ describe('consume', () => {
       back.push([m.string(), m.info.deliveryCount]);
       m.ack();
     }
-    expect(back.map(([body]) => body)).toEqual(['s-2', 's-3']);
+    expect(back).toEqual([
+      ['s-2', 2],
+      ['s-3', 2],
+    ]);
   });
 });
 

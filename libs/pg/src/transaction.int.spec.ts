@@ -35,13 +35,16 @@ describe('withTransaction', () => {
       }),
     ).rejects.toBe(boom);
     expect(await ids()).toEqual([1]);
-    expect(pool.idleCount + pool.totalCount).toBeGreaterThan(0);
+    // Released: the pool's one connection is idle again, and nobody waits for it.
+    expect(pool.totalCount).toBe(1);
+    expect(pool.idleCount).toBe(pool.totalCount);
     expect(pool.waitingCount).toBe(0);
   });
 
-  it('maps a unique violation to ALREADY_EXISTS', async () => {
-    const error = await withTransaction(pool, (tx) => tx.query('INSERT INTO t VALUES (1)')).catch((e: unknown) => mapPgError(e, 'insert t'));
-    expect(error).toMatchObject({ code: 'GEO_S0002', retryable: false, details: { sqlState: '23505', constraint: 't_pkey' } });
+  it('rethrows the server error unchanged; mapPgError turns a real unique violation into ALREADY_EXISTS', async () => {
+    const error: unknown = await withTransaction(pool, (tx) => tx.query('INSERT INTO t VALUES (1)')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: '23505', constraint: 't_pkey' });
+    expect(mapPgError(error, 'insert t')).toMatchObject({ code: 'GEO_S0002', retryable: false, details: { sqlState: '23505', constraint: 't_pkey' } });
   });
 
   it('maps connection refused to a retryable UNAVAILABLE', async () => {

@@ -76,21 +76,33 @@ describe('runApp', () => {
       components: [{ name: 'worker', start: async () => void events.push('start worker'), stop: async () => void events.push('stop worker') }],
     });
     await runApp('status', { startTracing: tracing.startTracing, build, env: ENV, process: proc, logDestination: destination });
-    const started = lines.find((l) => l['msg'] === 'started');
-    expect(started).toEqual(expect.objectContaining({ app: 'status', role: 'primary', site: 'eu', service: 'geo-status' }));
-    const port = started!['port'] as number;
-    expect(port).toBeGreaterThan(0);
+    let client: HealthClient | undefined;
+    let stopped = false;
+    try {
+      const started = lines.find((l) => l['msg'] === 'started');
+      expect(started).toEqual(expect.objectContaining({ app: 'status', role: 'primary', site: 'eu', service: 'geo-status' }));
+      const port = started!['port'] as number;
+      expect(port).toBeGreaterThan(0);
 
-    const client = new HealthClient(`127.0.0.1:${port}`, credentials.createInsecure());
-    const status = await new Promise((resolve, reject) =>
-      client.check({ service: 'geo.v1.StatusService' }, (err, res) => (err ? reject(err) : resolve(res.status))),
-    );
-    client.close();
-    expect(status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+      client = new HealthClient(`127.0.0.1:${port}`, credentials.createInsecure());
+      const healthClient = client;
+      const status = await new Promise((resolve, reject) =>
+        healthClient.check({ service: 'geo.v1.StatusService' }, (err, res) => (err ? reject(err) : resolve(res.status))),
+      );
+      expect(status).toBe(HealthCheckResponse_ServingStatus.SERVING);
 
-    proc.emit('SIGTERM');
-    await expect(proc.exited).resolves.toBe(0);
-    expect(events).toEqual(['start worker', 'stop worker']);
-    expect(tracing.calls).toEqual(['start geo-status', 'shutdown']);
+      proc.emit('SIGTERM');
+      stopped = true;
+      await expect(proc.exited).resolves.toBe(0);
+      expect(events).toEqual(['start worker', 'stop worker']);
+      expect(tracing.calls).toEqual(['start geo-status', 'shutdown']);
+    } finally {
+      // A failed assertion must not leave the gRPC server running (jest would never exit).
+      client?.close();
+      if (!stopped) {
+        proc.emit('SIGTERM');
+        await proc.exited;
+      }
+    }
   });
 });

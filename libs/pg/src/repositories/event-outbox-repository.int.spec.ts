@@ -18,8 +18,8 @@ describe('EventOutboxRepository', () => {
   });
 
   afterEach(async () => {
-    await pool.end();
-    await db.drop();
+    await pool?.end();
+    await db?.drop();
   });
 
   const created = (id: number) => ({ replicableName: 'packages_nuget_symbol', eventName: 'created', payload: { model_record_id: id } });

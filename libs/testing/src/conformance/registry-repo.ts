@@ -45,7 +45,7 @@ function syncedFrom(row: RegistryRow, primaryVerificationSucceeded = false): Reg
  */
 export function registerRegistryRepoTests(name: string, factory: () => Promise<RegistryRepoFixture>): void {
   describe(`RegistryRepository conformance: ${name}`, () => {
-    let fixture: RegistryRepoFixture;
+    let fixture: RegistryRepoFixture | undefined;
     let repo: RegistryRepoUnderTest;
 
     beforeEach(async () => {
@@ -54,7 +54,10 @@ export function registerRegistryRepoTests(name: string, factory: () => Promise<R
     });
 
     afterEach(async () => {
-      await fixture.close();
+      // Cleared so a failed factory in the next beforeEach does not close this fixture twice.
+      const done = fixture;
+      fixture = undefined;
+      await done?.close();
     });
 
     it('inserts missing model ids as pending, once', async () => {
@@ -96,6 +99,7 @@ export function registerRegistryRepoTests(name: string, factory: () => Promise<R
       const batches = await Promise.all(Array.from({ length: 4 }, () => repo.claimSyncBatch({ limit: 15 })));
       // SKIP LOCKED may leave a claimer short (rows re-checked after a concurrent commit), so a
       // final claim collects what the racers skipped; no row may ever be handed out twice.
+      for (const batch of batches) expect(batch.length).toBeLessThanOrEqual(15);
       const rest = await repo.claimSyncBatch({ limit: ids.length });
       const claimed = [...batches.flat(), ...rest].map((r) => r.modelId);
       expect(new Set(claimed).size).toBe(claimed.length);
@@ -120,7 +124,7 @@ export function registerRegistryRepoTests(name: string, factory: () => Promise<R
       expect((await repo.findByModelId(30))?.state).toBe('pending');
       // A synced row cannot be synced twice either, and a missing row is not an error.
       await repo.claimSyncBatch({ limit: 1 });
-      expect(await repo.markSynced(30, next)).toBeDefined();
+      expect(await repo.markSynced(30, next)).toMatchObject({ modelId: 30, state: 'synced' });
       expect(await repo.markSynced(30, next)).toBeUndefined();
       expect(await repo.markSynced(31, next)).toBeUndefined();
     });
