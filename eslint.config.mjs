@@ -12,17 +12,20 @@ const TAGS_FOR = {
   'type:domain': ['type:domain'],
   'type:catalogue': ['type:domain'],
   'type:proto': [],
+  // Package and PDB formats: pure parsing over bytes (may hash and inflate, never touches files or network).
+  'type:format': ['type:domain'],
   'type:config': ['type:domain', 'type:catalogue'],
   'type:adapter': ['type:domain', 'type:catalogue', 'type:proto'],
-  'type:runtime': ['type:domain', 'type:catalogue', 'type:proto', 'type:adapter', 'type:config'],
-  'type:testing': ['type:domain', 'type:catalogue', 'type:proto', 'type:adapter', 'type:config', 'type:runtime'],
-  'type:app': ['type:domain', 'type:catalogue', 'type:proto', 'type:adapter', 'type:config', 'type:runtime'],
+  'type:runtime': ['type:domain', 'type:catalogue', 'type:format', 'type:proto', 'type:adapter', 'type:config'],
+  'type:testing': ['type:domain', 'type:catalogue', 'type:format', 'type:proto', 'type:adapter', 'type:config', 'type:runtime'],
+  'type:app': ['type:domain', 'type:catalogue', 'type:format', 'type:proto', 'type:adapter', 'type:config', 'type:runtime'],
 };
 const EXTERNAL_ALLOW = {
   'type:domain': [],
   'type:catalogue': [],
   'type:proto': ['@grpc/grpc-js', '@bufbuild/protobuf', '@bufbuild/protobuf/*'],
   'type:config': ['zod'],
+  'type:format': ['yauzl', 'fast-xml-parser'],
 };
 
 /** Module-boundary options; spec files (allowTesting) may also import the testing lib. */
@@ -64,6 +67,11 @@ export default tseslint.config(
   {
     files: ['libs/domain/**/*.ts', 'libs/replicables/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: NODE_BUILTINS_BANNED_IN_PURE_CODE }] },
+  },
+  // Formats parse bytes in memory: hashing and inflating are fine, files, sockets and processes are not.
+  {
+    files: ['libs/nuget-format/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['node:fs', 'node:fs/*', 'fs', 'fs/*', 'node:net', 'net', 'node:http', 'http', 'node:child_process', 'child_process', 'node:os', 'os'], message: 'libs/nuget-format parses bytes; do I/O in the app.' }] }] },
   },
   // Adapters never import another adapter's client library.
   { files: ['libs/pg/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@nats-io/*', 'nats', '@aws-sdk/*', '@grpc/*'], message: 'adapters/pg talks to PostgreSQL only.' }] }] } },

@@ -30,6 +30,21 @@ export interface PrimarySiteConfig {
   readonly secretAccessKey: string;
 }
 
+/** Limits applied to uploaded NuGet packages (`NUGET_*` variables). */
+export interface NugetLimits {
+  readonly maxPackageBytes: number;
+  readonly maxUncompressedBytes: number;
+  readonly maxCompressionRatio: number;
+  readonly maxZipEntries: number;
+  readonly maxSymbolFiles: number;
+}
+
+/** The gateway's own settings. */
+export interface GatewayConfig {
+  readonly http: { readonly host: string; readonly port: number };
+  readonly adminToken: string;
+}
+
 /**
  * One app's validated configuration, deeply frozen. Optional sections are present exactly when
  * the app uses them (see `APPS_USING_NATS`, `APPS_USING_BLOB_STORE`, `APPS_CALLING_PRIMARY`);
@@ -43,6 +58,12 @@ export interface AppConfig {
   readonly nats: { readonly url: string } | undefined;
   readonly blobStore: BlobStoreConfig | undefined;
   readonly primary: PrimarySiteConfig | undefined;
+  /** gRPC targets (`host:port`) of the site's other apps; only for apps in `APPS_CALLING_SIBLINGS`. */
+  readonly siblings: Readonly<Partial<Record<AppName, string>>> | undefined;
+  /** Only the gateway. */
+  readonly gateway: GatewayConfig | undefined;
+  /** Only apps in `APPS_READING_NUGET_LIMITS`; the gateway reads just `maxPackageBytes` (others are defaults there). */
+  readonly nugetLimits: NugetLimits | undefined;
   /** Per replicable type: GitLab's `geo_<name>_replication` flag. */
   readonly replication: Readonly<Record<ReplicableName, { readonly enabled: boolean }>>;
   readonly otel: { readonly serviceName: string; readonly exporterEndpoint: string | undefined };

@@ -37,3 +37,14 @@ export const APPS_USING_BLOB_STORE: readonly AppName[] = ['nuget', 'registry', '
  * traffic"); only they need the site-to-site credentials.
  */
 export const APPS_CALLING_PRIMARY: readonly AppName[] = ['registry', 'blob-transfer', 'checksum', 'status'];
+
+/** Apps that call the other apps of their own site over gRPC (the gateway fronts them all). */
+export const APPS_CALLING_SIBLINGS: readonly AppName[] = ['gateway'];
+
+/** `GEO_<APP>_GRPC_TARGET`: where the site's other apps reach `app` (`host:port`). */
+export function grpcTargetVar(app: AppName): string {
+  return `GEO_${app.toUpperCase().replace(/-/g, '_')}_GRPC_TARGET`;
+}
+
+/** Apps that read NuGet package limits: the gateway rejects oversized bodies early, `nuget` validates. */
+export const APPS_READING_NUGET_LIMITS: readonly AppName[] = ['gateway', 'nuget'];

@@ -4,13 +4,16 @@ import { REPLICABLES } from '@geo/replicables';
 import {
   APP_NAMES,
   APPS_CALLING_PRIMARY,
+  APPS_CALLING_SIBLINGS,
+  APPS_READING_NUGET_LIMITS,
+  grpcTargetVar,
   APPS_USING_BLOB_STORE,
   APPS_USING_NATS,
   DEFAULT_GRPC_PORTS,
   grpcPortVar,
   type AppName,
 } from './apps';
-import { bool, host, nonEmpty, oneOf, port, urlWith } from './value-schemas';
+import { bool, grpcTarget, host, nonEmpty, oneOf, port, positiveInt, token, urlWith } from './value-schemas';
 
 /**
  * When a variable must be set:
@@ -55,6 +58,67 @@ const portVars: EnvVarSpec[] = APP_NAMES.map((app) => ({
   apps: [app],
   schema: port,
 }));
+
+const targetVars: EnvVarSpec[] = APP_NAMES.filter((app) => !APPS_CALLING_SIBLINGS.includes(app)).map((app) => ({
+  name: grpcTargetVar(app),
+  required: 'no',
+  default: `127.0.0.1:${DEFAULT_GRPC_PORTS[app]}`,
+  description: `Where the gateway reaches this site's \`${app}\` app (\`host:port\`).`,
+  apps: APPS_CALLING_SIBLINGS,
+  schema: grpcTarget,
+}));
+
+/** NuGet package limits (defaults sized for symbol packages; GitLab's PDB count limit is 100). */
+export const NUGET_LIMIT_VARS = {
+  maxPackageBytes: 'NUGET_MAX_PACKAGE_BYTES',
+  maxUncompressedBytes: 'NUGET_MAX_UNCOMPRESSED_BYTES',
+  maxCompressionRatio: 'NUGET_MAX_COMPRESSION_RATIO',
+  maxZipEntries: 'NUGET_MAX_ZIP_ENTRIES',
+  maxSymbolFiles: 'NUGET_MAX_SYMBOL_FILES',
+} as const;
+
+const nugetLimitVars: EnvVarSpec[] = [
+  {
+    name: NUGET_LIMIT_VARS.maxPackageBytes,
+    required: 'no',
+    default: String(500 * 1024 * 1024),
+    description: 'Largest accepted `.nupkg`/`.snupkg` upload in bytes (GitLab `nuget_max_file_size`); larger bodies get 413.',
+    apps: APPS_READING_NUGET_LIMITS,
+    schema: positiveInt,
+  },
+  {
+    name: NUGET_LIMIT_VARS.maxUncompressedBytes,
+    required: 'no',
+    default: String(1024 * 1024 * 1024),
+    description: 'Largest total uncompressed size of a package\'s entries in bytes (zip-bomb guard).',
+    apps: ['nuget'],
+    schema: positiveInt,
+  },
+  {
+    name: NUGET_LIMIT_VARS.maxCompressionRatio,
+    required: 'no',
+    default: '100',
+    description: 'Largest uncompressed/compressed size ratio of a package entry (zip-bomb guard).',
+    apps: ['nuget'],
+    schema: positiveInt,
+  },
+  {
+    name: NUGET_LIMIT_VARS.maxZipEntries,
+    required: 'no',
+    default: '1000',
+    description: 'Largest number of entries in a package archive.',
+    apps: ['nuget'],
+    schema: positiveInt,
+  },
+  {
+    name: NUGET_LIMIT_VARS.maxSymbolFiles,
+    required: 'no',
+    default: '100',
+    description: 'Largest number of PDB files in one `.snupkg` (GitLab: 100).',
+    apps: ['nuget'],
+    schema: positiveInt,
+  },
+];
 
 const replicationFlagVars: EnvVarSpec[] = REPLICABLES.map((r) => ({
   name: replicationFlagVar(r),
@@ -199,6 +263,33 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
     secret: true,
   },
   ...replicationFlagVars,
+  ...targetVars,
+  {
+    name: 'GEO_GATEWAY_HTTP_HOST',
+    required: 'no',
+    default: '127.0.0.1',
+    description: 'Address the gateway\'s HTTP server binds to (`0.0.0.0` for all interfaces).',
+    apps: ['gateway'],
+    schema: host,
+  },
+  {
+    name: 'GEO_GATEWAY_HTTP_PORT',
+    required: 'no',
+    default: '8080',
+    description: 'Port of the gateway\'s HTTP server (NuGet API, Geo REST, health). `0` picks a free port.',
+    apps: ['gateway'],
+    schema: port,
+  },
+  {
+    name: 'GEO_ADMIN_TOKEN',
+    required: 'yes',
+    default: undefined,
+    description: 'Admin token for the admin HTTP APIs (`PRIVATE-TOKEN` header or `Authorization: Bearer`); ≥ 20 characters.',
+    apps: ['gateway'],
+    schema: token,
+    secret: true,
+  },
+  ...nugetLimitVars,
   {
     name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     required: 'no',

@@ -2,6 +2,7 @@ export { loadConfig, envVarsFor } from './load-config';
 export {
   ENV_VARS,
   replicationFlagVar,
+  NUGET_LIMIT_VARS,
   SITE_ROLES,
   BLOB_STORE_KINDS,
   LOG_LEVELS,
@@ -16,6 +17,9 @@ export {
   APPS_USING_NATS,
   APPS_USING_BLOB_STORE,
   APPS_CALLING_PRIMARY,
+  APPS_CALLING_SIBLINGS,
+  APPS_READING_NUGET_LIMITS,
+  grpcTargetVar,
   type AppName,
 } from './apps';
 export { renderEnvTable, withEnvTable, ENV_TABLE_START, ENV_TABLE_END } from './env-table';
@@ -28,4 +32,6 @@ export type {
   FsBlobStoreConfig,
   S3BlobStoreConfig,
   PrimarySiteConfig,
+  NugetLimits,
+  GatewayConfig,
 } from './app-config';

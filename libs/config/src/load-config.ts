@@ -1,8 +1,19 @@
 import { ConfigError } from '@geo/domain';
 import { REPLICABLES, type ReplicableName } from '@geo/replicables';
 import type { AppConfig, BlobStoreConfig, BlobStoreKind, LogLevel, SiteRole } from './app-config';
-import { APP_NAMES, APPS_CALLING_PRIMARY, APPS_USING_BLOB_STORE, APPS_USING_NATS, grpcPortVar, isAppName, type AppName } from './apps';
-import { ENV_VARS, replicationFlagVar, type EnvVarSpec } from './env-vars';
+import {
+  APP_NAMES,
+  APPS_CALLING_PRIMARY,
+  APPS_CALLING_SIBLINGS,
+  APPS_READING_NUGET_LIMITS,
+  APPS_USING_BLOB_STORE,
+  APPS_USING_NATS,
+  grpcPortVar,
+  grpcTargetVar,
+  isAppName,
+  type AppName,
+} from './apps';
+import { ENV_VARS, NUGET_LIMIT_VARS, replicationFlagVar, type EnvVarSpec } from './env-vars';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -61,6 +72,12 @@ function parseVars(app: AppName, env: Env): { values: Map<string, unknown>; prob
   return { values, problems };
 }
 
+/** A variable's documented default as a number (for settings an app does not read itself). */
+function defaultNumber(name: string): number {
+  const raw = ENV_VARS.find((v) => v.name === name)?.default;
+  return Number(raw);
+}
+
 /** Shapes parsed values into the nested config. Only called once every variable validated. */
 function toAppConfig(app: AppName, values: Map<string, unknown>): AppConfig {
   const str = (name: string): string => values.get(name) as string;
@@ -90,6 +107,21 @@ function toAppConfig(app: AppName, values: Map<string, unknown>): AppConfig {
     REPLICABLES.map((r) => [r.name, { enabled: values.get(replicationFlagVar(r)) as boolean }]),
   ) as Record<ReplicableName, { enabled: boolean }>;
 
+  const num = (name: string): number => values.get(name) as number;
+  const siblings = APPS_CALLING_SIBLINGS.includes(app)
+    ? Object.fromEntries(APP_NAMES.filter((a) => values.has(grpcTargetVar(a))).map((a) => [a, str(grpcTargetVar(a))]))
+    : undefined;
+  const nugetLimits = APPS_READING_NUGET_LIMITS.includes(app)
+    ? {
+        maxPackageBytes: num(NUGET_LIMIT_VARS.maxPackageBytes),
+        // The gateway reads only the body limit; the rest fall back to the documented defaults.
+        maxUncompressedBytes: num(NUGET_LIMIT_VARS.maxUncompressedBytes) || defaultNumber(NUGET_LIMIT_VARS.maxUncompressedBytes),
+        maxCompressionRatio: num(NUGET_LIMIT_VARS.maxCompressionRatio) || defaultNumber(NUGET_LIMIT_VARS.maxCompressionRatio),
+        maxZipEntries: num(NUGET_LIMIT_VARS.maxZipEntries) || defaultNumber(NUGET_LIMIT_VARS.maxZipEntries),
+        maxSymbolFiles: num(NUGET_LIMIT_VARS.maxSymbolFiles) || defaultNumber(NUGET_LIMIT_VARS.maxSymbolFiles),
+      }
+    : undefined;
+
   return {
     app,
     site: { name: str('GEO_SITE_NAME'), role },
@@ -101,6 +133,12 @@ function toAppConfig(app: AppName, values: Map<string, unknown>): AppConfig {
       APPS_CALLING_PRIMARY.includes(app) && role === 'secondary'
         ? { grpcUrl: str('GEO_PRIMARY_GRPC_URL'), accessKey: str('GEO_ACCESS_KEY'), secretAccessKey: str('GEO_SECRET_ACCESS_KEY') }
         : undefined,
+    siblings,
+    gateway:
+      app === 'gateway'
+        ? { http: { host: str('GEO_GATEWAY_HTTP_HOST'), port: num('GEO_GATEWAY_HTTP_PORT') }, adminToken: str('GEO_ADMIN_TOKEN') }
+        : undefined,
+    nugetLimits,
     replication,
     otel: { serviceName: str('OTEL_SERVICE_NAME'), exporterEndpoint: opt('OTEL_EXPORTER_OTLP_ENDPOINT') },
     log: { level: str('LOG_LEVEL') as LogLevel },

@@ -31,3 +31,21 @@ export const host = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9.\-:[\]]+$/, { error: 'must be a host name or IP address' });
+
+/** A positive integer (no sign, no exponent), e.g. a byte limit or a count. */
+export const positiveInt = z
+  .string()
+  .regex(/^\d{1,15}$/, { error: 'must be a positive integer' })
+  .transform(Number)
+  .refine((n) => n > 0, { error: 'must be a positive integer' });
+
+/** `host:port` for a gRPC channel target (no scheme). */
+export const grpcTarget = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, { error: 'must be host:port' });
+
+/** A shared secret token: at least 20 characters, no whitespace. */
+export const token = z
+  .string()
+  .regex(/^\S{20,}$/, { error: 'must be at least 20 characters without whitespace' });

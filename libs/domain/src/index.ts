@@ -10,6 +10,8 @@ export {
   UnavailableError,
   ConfigError,
   type GeoErrorOptions,
+  HTTP_STATUS_BY_ERROR_CODE,
+  httpStatusFor,
 } from './errors';
 export {
   BLOB_EVENTS,

@@ -33,3 +33,4 @@ export {
   type NewGeoEvent,
   type GeoEventRecord,
 } from './repositories/event-outbox-repository';
+export { GeoEventWriter, hasEnabledSecondary, type ReplicationFlag } from './repositories/geo-event-writer';

@@ -10,3 +10,4 @@ export {
   ConfigError,
   type GeoErrorOptions,
 } from './geo-error';
+export { HTTP_STATUS_BY_ERROR_CODE, httpStatusFor } from './http-status';
