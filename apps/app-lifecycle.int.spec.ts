@@ -1,5 +1,6 @@
 /**
- * Boots each of the seven services as a real process (`node --import tsx`), in parallel, and checks
+ * Boots each of the seven services of a primary site (migrated database) as a real process
+ * (`node --import tsx`), in parallel, and checks
  * the contract every app keeps from day one: JSON logs, a "started" line with the bound port, a
  * grpc.health.v1 Check over the network answering SERVING for the app's service, and a clean exit 0
  * within 5 s of SIGTERM.
@@ -10,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { APP_NAMES, grpcPortVar, type AppName } from '@geo/config';
+import { migrate } from '@geo/pg';
 import { HealthCheckResponse_ServingStatus, HealthClient } from '@geo/proto';
 import { healthServiceName } from '@geo/service-kit';
-import { testServiceUrls } from '@geo/testing';
+import { createTestDatabase, testServiceUrls, type TestDatabase } from '@geo/testing';
 
 const ROOT = join(__dirname, '..');
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -29,20 +31,19 @@ interface RunningApp {
 /** Every child this file spawned, with its exit, recorded at spawn time so afterAll can reap them all. */
 const spawned: Array<{ readonly child: ChildProcess; readonly exited: Promise<number | null> }> = [];
 
-function startApp(app: AppName, blobRoot: string): Promise<RunningApp> {
+function startApp(app: AppName, blobRoot: string, databaseUrl: string): Promise<RunningApp> {
   const urls = testServiceUrls();
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps', app, 'src', 'main.ts')], {
     cwd: ROOT,
     env: {
       PATH: process.env['PATH'],
-      GEO_ROLE: 'secondary',
+      GEO_ROLE: 'primary',
       GEO_SITE_NAME: 'lifecycle-test',
-      DATABASE_URL: urls.pgAdminUrl,
+      DATABASE_URL: databaseUrl,
       NATS_URL: urls.natsUrl,
       BLOB_STORE_ROOT: blobRoot,
-      GEO_PRIMARY_GRPC_URL: 'http://127.0.0.1:1',
-      GEO_ACCESS_KEY: 'lifecycle-key',
-      GEO_SECRET_ACCESS_KEY: 'lifecycle-secret',
+      GEO_ADMIN_TOKEN: 'lifecycle-admin-token-0123456789',
+      GEO_GATEWAY_HTTP_PORT: '0',
       [grpcPortVar(app)]: '0', // any free port; the "started" line reports it
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,9 +103,13 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 describe('app lifecycle (all seven services as real processes)', () => {
   const blobRoot = mkdtempSync(join(tmpdir(), 'geo-lifecycle-'));
   let apps: RunningApp[] = [];
+  let db: TestDatabase | undefined;
 
   beforeAll(async () => {
-    const results = await Promise.allSettled(APP_NAMES.map((app) => startApp(app, blobRoot)));
+    db = await createTestDatabase('geo_lifecycle');
+    await migrate({ role: 'primary', databaseUrl: db.url });
+    const databaseUrl = db.url;
+    const results = await Promise.allSettled(APP_NAMES.map((app) => startApp(app, blobRoot, databaseUrl)));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) throw new Error(failed.map((f) => String(f.reason)).join('\n\n'));
     apps = results.map((r) => (r as PromiseFulfilledResult<RunningApp>).value);
@@ -114,6 +119,7 @@ describe('app lifecycle (all seven services as real processes)', () => {
     // Also children that never logged "started": an orphan would keep its pipes (and jest) open.
     for (const { child } of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await Promise.all(spawned.map((s) => s.exited));
+    await db?.drop();
     rmSync(blobRoot, { recursive: true, force: true });
   });
 

@@ -3,23 +3,12 @@
  *   tsx tools/dev/wait-healthy.ts [--timeout-ms N] label=host:port …
  * Prints one line per endpoint; exits 1 naming the endpoints that never became healthy.
  */
-import { Metadata, credentials } from '@grpc/grpc-js';
-import { HealthCheckResponse_ServingStatus, HealthClient } from '@geo/proto';
-
-function check(address: string): Promise<HealthCheckResponse_ServingStatus | 'UNREACHABLE'> {
-  const client = new HealthClient(address, credentials.createInsecure());
-  return new Promise((resolve) => {
-    client.check({ service: '' }, new Metadata(), { deadline: Date.now() + 1000 }, (err, res) => {
-      client.close();
-      resolve(err ? 'UNREACHABLE' : res.status);
-    });
-  });
-}
+import { waitForGrpcHealth, type HealthTarget } from './lib/grpc-health';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   let timeoutMs = 30_000;
-  const targets: { label: string; address: string }[] = [];
+  const targets: HealthTarget[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--timeout-ms') timeoutMs = Number(args[++i]);
@@ -28,21 +17,9 @@ async function main(): Promise<number> {
       targets.push({ label, address });
     }
   }
-  const deadline = Date.now() + timeoutMs;
-  const pending = new Set(targets);
-  while (pending.size > 0 && Date.now() < deadline) {
-    await Promise.all(
-      [...pending].map(async (t) => {
-        if ((await check(t.address)) === HealthCheckResponse_ServingStatus.SERVING) {
-          pending.delete(t);
-          console.log(`  SERVING  ${t.label.padEnd(28)} ${t.address}`);
-        }
-      }),
-    );
-    if (pending.size > 0) await new Promise((r) => setTimeout(r, 200));
-  }
-  for (const t of pending) console.log(`  DOWN     ${t.label.padEnd(28)} ${t.address}`);
-  return pending.size === 0 ? 0 : 1;
+  const down = await waitForGrpcHealth(targets, timeoutMs, (t) => console.log(`  SERVING  ${t.label.padEnd(28)} ${t.address}`));
+  for (const t of down) console.log(`  DOWN     ${t.label.padEnd(28)} ${t.address}`);
+  return down.length === 0 ? 0 : 1;
 }
 
 main().then(

@@ -33,3 +33,18 @@ export {
   type GeoCallAuthOptions,
   type AuthenticatableCall,
 } from './auth/grpc-auth';
+export { wrapClientStream, CLIENT_CANCELLED_MESSAGE, type ClientStreamHandler } from './handlers';
+export {
+  unary,
+  serverStream,
+  clientStream,
+  createChannelClient,
+  parseGrpcTarget,
+  DEFAULT_CHANNEL_OPTIONS,
+  type CallSettings,
+  type UnaryMethod,
+  type ServerStreamMethod,
+  type ClientStreamMethod,
+  type GrpcClientConstructor,
+  type ChannelClientOptions,
+} from './client';

@@ -24,6 +24,7 @@ const EXPECTED: ReadonlyArray<[keyof typeof ErrorCodes, GrpcStatus]> = [
   ['CONFLICT', GrpcStatus.ABORTED],
   ['UNAVAILABLE', GrpcStatus.UNAVAILABLE],
   ['TIMEOUT', GrpcStatus.DEADLINE_EXCEEDED],
+  ['CANCELLED', GrpcStatus.CANCELLED],
   ['INTERNAL', GrpcStatus.INTERNAL],
 ];
 

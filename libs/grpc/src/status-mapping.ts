@@ -48,6 +48,7 @@ export const GRPC_STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, GrpcStatus>> 
   [ErrorCodes.CONFLICT]: GrpcStatus.ABORTED,
   [ErrorCodes.UNAVAILABLE]: GrpcStatus.UNAVAILABLE,
   [ErrorCodes.TIMEOUT]: GrpcStatus.DEADLINE_EXCEEDED,
+  [ErrorCodes.CANCELLED]: GrpcStatus.CANCELLED,
   [ErrorCodes.INTERNAL]: GrpcStatus.INTERNAL,
 };
 
@@ -130,6 +131,7 @@ export function fromGrpcError(err: unknown): GeoError {
     case ErrorCodes.INVALID_TRANSITION:
     case ErrorCodes.ALREADY_EXISTS:
     case ErrorCodes.CONFLICT:
+    case ErrorCodes.CANCELLED:
     case ErrorCodes.INTERNAL:
       return new GeoError(code, message, options);
   }

@@ -13,11 +13,17 @@ export interface NatsConnectOptions {
   readonly token?: string;
   /** Pause between reconnect attempts; default 2 s. */
   readonly reconnectTimeWaitMs?: number;
+  /**
+   * Default true: wait (for ever) until a server answers. False: one attempt, failing fast with an
+   * `UnavailableError` (logged at warn) when none does, for callers that must stay stoppable and
+   * retry on their own schedule. Either way, once connected the client reconnects for ever.
+   */
+  readonly waitOnFirstConnect?: boolean;
 }
 
 /**
  * Connects and keeps reconnecting for ever: while NATS is down the outbox and the registry still
- * hold all intent, so a service waits rather than dies (DESIGN §5). Waits for the first
+ * hold all intent, so a service waits rather than dies (DESIGN §5). By default waits for the first
  * connection too, so start order does not matter. Connection state changes are logged.
  */
 export async function connectNats(options: NatsConnectOptions): Promise<NatsConnection> {
@@ -34,10 +40,13 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
       token: options.token,
       maxReconnectAttempts: -1,
       reconnectTimeWait: options.reconnectTimeWaitMs ?? 2000,
-      waitOnFirstConnect: true,
+      waitOnFirstConnect: options.waitOnFirstConnect ?? true,
     });
   } catch (error) {
-    logger.error({ servers, ...errorFields(error) }, 'nats: connect failed');
+    // Waiting for ever only ends in an error that retrying cannot fix (e.g. authorization); a single
+    // attempt failing is the expected "server not up yet" that the caller retries.
+    if (options.waitOnFirstConnect === false) logger.warn({ servers, ...errorFields(error) }, 'nats: connect failed');
+    else logger.error({ servers, ...errorFields(error) }, 'nats: connect failed');
     throw new UnavailableError(`cannot connect to NATS at ${servers.join(',')}`, { cause: error });
   }
   logger.info({ server: nc.getServer(), name: options.name }, 'nats: connected');

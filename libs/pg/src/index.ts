@@ -34,3 +34,15 @@ export {
   type GeoEventRecord,
 } from './repositories/event-outbox-repository';
 export { GeoEventWriter, hasEnabledSecondary, type ReplicationFlag } from './repositories/geo-event-writer';
+export {
+  PgVerificationStateRepository,
+  type VerificationStateRepository,
+  type StoredVerificationState,
+  type VerificationClaim,
+  type ClaimedBlob,
+  type VerificationResult,
+  type RecordedVerification,
+  type PrimaryChecksumRow,
+  type BackfillStep,
+  type ReverifyAllFilter,
+} from './repositories/verification-state-repository';

@@ -6,3 +6,21 @@ export {
   type RegistryRepoUnderTest,
   type StoredRegistryRowUnderTest,
 } from './conformance/registry-repo';
+export { startPrivateNatsServer, type PrivateNatsServer } from './nats-server';
+export { writeZip, truncateZip, type ZipEntrySpec, type ZipWriteOptions } from './nuget/zip-writer';
+export { NUGET_SYMBOL_FIXTURES_DIR, fixturePath, readFixture } from './nuget/fixtures';
+export {
+  nuspecXml,
+  buildNupkg,
+  buildSnupkg,
+  patchPortablePdbId,
+  type NuspecOptions,
+  type BuildNupkgOptions,
+  type BuildSnupkgOptions,
+} from './nuget/symbol-packages';
+export {
+  MALFORMED_SYMBOL_PACKAGES,
+  TEST_PACKAGE_LIMITS,
+  type MalformedPackageCase,
+  type MalformedPackageContext,
+} from './nuget/malformed-packages';

@@ -1,5 +1,6 @@
 import type { Command } from '../command';
 import { dbMigrate } from './db-migrate';
+import { SITES_COMMANDS } from './sites';
 
 /** The command table. A new subcommand is one module plus one entry here. */
-export const COMMANDS: readonly Command[] = [dbMigrate];
+export const COMMANDS: readonly Command[] = [dbMigrate, ...SITES_COMMANDS];

@@ -33,6 +33,8 @@ export const ErrorCodes = {
   UNAVAILABLE: 'GEO_I0001',
   /** A deadline passed before the operation finished. */
   TIMEOUT: 'GEO_I0002',
+  /** The caller cancelled the request (e.g. the client went away mid-upload); nothing was committed. */
+  CANCELLED: 'GEO_I0003',
   /** An invariant broke; a bug. */
   INTERNAL: 'GEO_X0001',
 } as const;

@@ -20,6 +20,8 @@ export const HTTP_STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = {
   [ErrorCodes.CONFLICT]: 409,
   [ErrorCodes.UNAVAILABLE]: 503,
   [ErrorCodes.TIMEOUT]: 504,
+  // nginx's "client closed request": nobody reads it, but logs and metrics stay truthful.
+  [ErrorCodes.CANCELLED]: 499,
   [ErrorCodes.INTERNAL]: 500,
 };
 

@@ -1,3 +1,5 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { createTestDatabase, type TestDatabase } from '@geo/testing';
 import type { Pool } from 'pg';
 import { createPool } from '../pool';
@@ -51,5 +53,51 @@ describe('EventOutboxRepository', () => {
     expect((await outbox.listUnrelayed({ limit: 10 })).map((e) => e.id)).toEqual([b!.id]);
     const { rows } = await pool.query<{ relayed_at: Date }>('SELECT relayed_at FROM geo_events WHERE id = $1', [a!.id]);
     expect(rows[0]?.relayed_at.toISOString()).toBe(at.toISOString());
+  });
+
+  it('reports the newest event, relayed or not, and nothing for an empty outbox', async () => {
+    expect(await outbox.lastEvent()).toBeUndefined();
+    const [, b] = await outbox.insert(pool, [created(1), created(2)]);
+    await outbox.markRelayed([b!.id]);
+    expect(await outbox.lastEvent()).toEqual({ id: b!.id, createdAt: b!.createdAt });
+  });
+
+  describe('trace context', () => {
+    // A real SDK provider: register() installs the W3C propagator and an async context manager,
+    // exactly what an app's tracing bootstrap does.
+    const provider = new NodeTracerProvider();
+
+    beforeAll(() => provider.register());
+    afterAll(async () => {
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    });
+
+    it('captures the active context when the caller passes none', async () => {
+      const span = provider.getTracer('test').startSpan('push');
+      const [event] = await context.with(trace.setSpan(context.active(), span), () =>
+        withTransaction(pool, (tx) => outbox.insert(tx, [created(1)])),
+      );
+      span.end();
+      const { traceId, spanId } = span.spanContext();
+      expect(event!.traceContext).toEqual({ traceparent: `00-${traceId}-${spanId}-01` });
+      const [listed] = await outbox.listUnrelayed({ limit: 1 });
+      expect(listed!.traceContext).toEqual(event!.traceContext);
+    });
+
+    it('stores the carrier given, or none when told so, and null without an active span', async () => {
+      const given = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'geo=1' };
+      const span = provider.getTracer('test').startSpan('push');
+      const inSpan = await context.with(trace.setSpan(context.active(), span), () =>
+        outbox.insert(pool, [{ ...created(1), traceContext: given }, { ...created(2), traceContext: null }]),
+      );
+      span.end();
+      const outside = await outbox.insert(pool, [created(3)]);
+      expect([...inSpan, ...outside].map((e) => e.traceContext)).toEqual([given, null, null]);
+      const { rows } = await pool.query<{ trace_context: unknown }>('SELECT trace_context FROM geo_events ORDER BY id');
+      expect(rows.map((r) => r.trace_context)).toEqual([given, null, null]);
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import { ValidationError } from '@geo/domain';
 import { mappingPgErrors } from '../errors';
 import type { SqlExecutor } from '../transaction';
@@ -11,14 +12,25 @@ export interface NewGeoEvent {
   readonly eventName: string;
   /** JSON payload with string keys (spec §4.3), e.g. `{ model_record_id: 1 }`. */
   readonly payload: Readonly<Record<string, unknown>>;
+  /**
+   * Propagation fields (W3C `traceparent`/`tracestate`) of the trace the event belongs to. Leave it
+   * out to capture the active OpenTelemetry context at insert time (the normal case: the writer runs
+   * inside the request's span); pass `null` to store none.
+   */
+  readonly traceContext?: Readonly<Record<string, string>> | null;
 }
 
 /** A stored outbox row. `id` is the global order the relay publishes in and the dedupe id. */
-export interface GeoEventRecord extends NewGeoEvent {
+export interface GeoEventRecord {
   readonly id: number;
+  readonly replicableName: string;
+  readonly eventName: string;
+  readonly payload: Readonly<Record<string, unknown>>;
   readonly createdAt: Date;
   /** When the relay published it to JetStream; null while pending. */
   readonly relayedAt: Date | null;
+  /** The writer's propagation fields (extract them with `propagation.extract`); null when it had no trace. */
+  readonly traceContext: Readonly<Record<string, string>> | null;
 }
 
 interface GeoEventDbRow {
@@ -28,9 +40,10 @@ interface GeoEventDbRow {
   payload: Record<string, unknown>;
   created_at: Date;
   relayed_at: Date | null;
+  trace_context: Record<string, string> | null;
 }
 
-const COLUMNS = 'id, replicable_name, event_name, payload, created_at, relayed_at';
+const COLUMNS = 'id, replicable_name, event_name, payload, created_at, relayed_at, trace_context';
 
 function fromDb(row: GeoEventDbRow): GeoEventRecord {
   return {
@@ -40,7 +53,18 @@ function fromDb(row: GeoEventDbRow): GeoEventRecord {
     payload: row.payload,
     createdAt: row.created_at,
     relayedAt: row.relayed_at,
+    traceContext: row.trace_context,
   };
+}
+
+/**
+ * The propagation fields of the active context, or null when there is nothing to propagate (no
+ * active span, or no SDK/propagator registered: the API's no-op propagator writes nothing).
+ */
+function activeTraceContext(): Record<string, string> | null {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return Object.keys(carrier).length === 0 ? null : carrier;
 }
 
 /**
@@ -51,17 +75,30 @@ function fromDb(row: GeoEventDbRow): GeoEventRecord {
 export class EventOutboxRepository {
   constructor(private readonly db: SqlExecutor) {}
 
-  /** Appends events in order using `tx` (normally the client of the caller's open transaction). */
+  /**
+   * Appends events in order using `tx` (normally the client of the caller's open transaction). Events
+   * without an explicit `traceContext` get the context active at this call.
+   */
   async insert(tx: SqlExecutor, events: readonly NewGeoEvent[]): Promise<GeoEventRecord[]> {
     if (events.length === 0) return [];
+    const captured = events.some((e) => e.traceContext === undefined) ? activeTraceContext() : null;
+    const traceContexts = events.map((e) => {
+      const carrier = e.traceContext === undefined ? captured : e.traceContext;
+      return carrier === null ? null : JSON.stringify(carrier);
+    });
     return mappingPgErrors('insert geo_events', async () => {
       // unnest WITH ORDINALITY keeps the ids in the order the caller gave the events.
       const result = await tx.query<GeoEventDbRow>(
-        `INSERT INTO geo_events (replicable_name, event_name, payload)
-         SELECT r, e, p FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[]) WITH ORDINALITY AS t(r, e, p, n)
+        `INSERT INTO geo_events (replicable_name, event_name, payload, trace_context)
+         SELECT r, e, p, c FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::jsonb[]) WITH ORDINALITY AS t(r, e, p, c, n)
          ORDER BY n
          RETURNING ${COLUMNS}`,
-        [events.map((e) => e.replicableName), events.map((e) => e.eventName), events.map((e) => JSON.stringify(e.payload))],
+        [
+          events.map((e) => e.replicableName),
+          events.map((e) => e.eventName),
+          events.map((e) => JSON.stringify(e.payload)),
+          traceContexts,
+        ],
       );
       return result.rows.map(fromDb).sort((a, b) => a.id - b.id);
     });
@@ -90,6 +127,20 @@ export class EventOutboxRepository {
         [ids, at ?? null],
       );
       return result.rowCount ?? 0;
+    });
+  }
+
+  /**
+   * The newest event (highest id), relayed or not: GitLab's `last_event_id`/`last_event_date` of the
+   * primary's status. Undefined when the outbox is empty (never written, or pruned to nothing).
+   */
+  async lastEvent(): Promise<Pick<GeoEventRecord, 'id' | 'createdAt'> | undefined> {
+    return mappingPgErrors('read last geo_event', async () => {
+      const result = await this.db.query<Pick<GeoEventDbRow, 'id' | 'created_at'>>(
+        'SELECT id, created_at FROM geo_events ORDER BY id DESC LIMIT 1',
+      );
+      const row = result.rows[0];
+      return row === undefined ? undefined : { id: toId(row.id), createdAt: row.created_at };
     });
   }
 }

@@ -1,0 +1,76 @@
+import { mathRandomJitter, type JitterSource, type LoggerPort } from '@geo/domain';
+import type { RecordedVerification, VerificationClaim, VerificationResult } from '@geo/pg';
+import { errorFields } from '../support/error-fields';
+import type { BlobChecksummer } from './blob-checksum';
+import { verificationResultFor, type ChecksumOutcome } from './verification-result';
+
+/**
+ * Stores a batch's results and, in the same transaction, its `checksum_succeeded` events. Returns the
+ * results that were written: a result whose row was re-marked meanwhile is dropped (CAS on the claim).
+ */
+export interface VerificationResultSink {
+  record(results: readonly VerificationResult[]): Promise<RecordedVerification[]>;
+}
+
+/** What one batch did. */
+export interface BatchReport {
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Results not written because the row was re-marked while its checksum was calculated. */
+  readonly superseded: number;
+  /** The stored outcome per model id (absent when superseded). */
+  readonly recorded: readonly RecordedVerification[];
+}
+
+export interface BatchVerifierOptions {
+  readonly replicableName: string;
+  readonly checksum: BlobChecksummer;
+  readonly sink: VerificationResultSink;
+  readonly logger: LoggerPort;
+  readonly clock?: () => Date;
+  readonly random?: JitterSource;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * GitLab's `verify` for a claimed batch: checksum each blob (one after the other; batches run in
+ * parallel), turn every outcome into the domain's next row, and record them all in one statement.
+ * A checksum error is an outcome (the row fails with backoff), never a thrown error; only a failure
+ * to record throws (the rows then stay started until the timeout sweep).
+ */
+export class BatchVerifier {
+  private readonly clock: () => Date;
+  private readonly random: JitterSource;
+
+  constructor(private readonly options: BatchVerifierOptions) {
+    this.clock = options.clock ?? (() => new Date());
+    this.random = options.random ?? mathRandomJitter;
+  }
+
+  async verify(claims: readonly VerificationClaim[]): Promise<BatchReport> {
+    if (claims.length === 0) return { succeeded: 0, failed: 0, superseded: 0, recorded: [] };
+    const results: VerificationResult[] = [];
+    for (const claim of claims) {
+      const outcome = await this.checksumOf(claim);
+      results.push(verificationResultFor(claim, outcome, { now: this.clock(), random: this.random }));
+    }
+    const recorded = await this.options.sink.record(results);
+    const succeeded = recorded.filter((r) => r.verificationState === 'verification_succeeded').length;
+    return { succeeded, failed: recorded.length - succeeded, superseded: results.length - recorded.length, recorded };
+  }
+
+  private async checksumOf(claim: VerificationClaim): Promise<ChecksumOutcome> {
+    try {
+      return { kind: 'checksum', checksum: await this.options.checksum(claim.blob.key) };
+    } catch (error) {
+      this.options.logger.warn(
+        { ...errorFields(error), replicable: this.options.replicableName, modelId: claim.state.modelId, blobKey: claim.blob.key },
+        'checksum: verification failed',
+      );
+      return { kind: 'error', message: messageOf(error) };
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { ConfigError, type LoggerPort } from '@geo/domain';
+import type { AppConfig } from '@geo/config';
+import { EventOutboxRepository } from '@geo/pg';
+import type { AppContext, AppParts } from '@geo/service-kit';
+import { primaryEventLogService } from './grpc/event-log-service';
+import { NatsLink } from './nats/nats-link';
+import { PrimaryDatabase } from './pg/primary-database';
+import { JetStreamEventPublisher } from './relay/jetstream-event-publisher';
+import { OutboxRelay, type OutboxRelayOptions } from './relay/outbox-relay';
+
+/** Knobs tests turn (the defaults are the production values). */
+export type PrimaryTuning = Pick<OutboxRelayOptions, 'batchSize' | 'pollIntervalMs' | 'retryDelay'> & {
+  /** Pause between the NATS client's reconnect attempts; default 2 s. */
+  readonly reconnectTimeWaitMs?: number;
+  readonly publishTimeoutMs?: number;
+};
+
+/**
+ * The event-log's parts for this site's role. Loaded by main.ts after tracing started, because it
+ * pulls in pg and @grpc/grpc-js.
+ */
+export async function build({ config, logger }: AppContext): Promise<AppParts> {
+  switch (config.site.role) {
+    case 'primary':
+      return buildPrimary(config, logger);
+    case 'secondary':
+      // The seam for the log cursor (spec §4.5): a durable consumer `geo-<site>` on the primary's
+      // GEO_EVENTS that applies events to the registry. Refusing to start beats a secondary that
+      // looks healthy while it consumes nothing.
+      throw new ConfigError('event-log on a secondary site (the log cursor consuming the primary GEO_EVENTS stream) is not implemented yet');
+  }
+}
+
+/**
+ * Primary: the outbox relay (PostgreSQL `geo_events` → JetStream `GEO_EVENTS`) and
+ * `EventLogService`. Components start in order database → NATS link → relay and stop in reverse,
+ * so the relay finishes its in-flight publish and mark before NATS and the pool close.
+ */
+export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: PrimaryTuning = {}): AppParts {
+  if (config.nats === undefined) throw new ConfigError('event-log needs NATS_URL');
+  const database = new PrimaryDatabase({ databaseUrl: config.database.url, logger, applicationName: 'geo-event-log' });
+  const outbox = new EventOutboxRepository(database.pool);
+  const link = new NatsLink({
+    servers: config.nats.url,
+    name: `geo-event-log@${config.site.name}`,
+    logger,
+    ...(tuning.retryDelay === undefined ? {} : { retryDelay: tuning.retryDelay }),
+    ...(tuning.reconnectTimeWaitMs === undefined ? {} : { reconnectTimeWaitMs: tuning.reconnectTimeWaitMs }),
+  });
+  const publisher = new JetStreamEventPublisher({
+    link,
+    logger,
+    ...(tuning.publishTimeoutMs === undefined ? {} : { publishTimeoutMs: tuning.publishTimeoutMs }),
+  });
+  const relay = new OutboxRelay({
+    outbox,
+    publisher,
+    logger,
+    ...(tuning.batchSize === undefined ? {} : { batchSize: tuning.batchSize }),
+    ...(tuning.pollIntervalMs === undefined ? {} : { pollIntervalMs: tuning.pollIntervalMs }),
+    ...(tuning.retryDelay === undefined ? {} : { retryDelay: tuning.retryDelay }),
+  });
+  return { components: [database, link, relay], grpcServices: [primaryEventLogService(outbox, logger)] };
+}

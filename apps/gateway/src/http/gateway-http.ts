@@ -1,0 +1,72 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { NotFoundError } from '@geo/domain';
+import { namespaceProjectRoutes } from '../admin/namespace-project-routes';
+import type { HealthChecks } from '../health/health-checks';
+import { healthRoutes } from '../health/health-routes';
+import { deletePackageRoute } from '../nuget/delete-package-route';
+import type { NugetApi } from '../nuget/nuget-api';
+import { pushRoutes } from '../nuget/push-routes';
+import { symbolFileRoutes } from '../nuget/symbol-file-routes';
+import type { SitesRepository } from '../sites/sites-repository';
+import { sitesRoutes } from '../sites/sites-routes';
+import { toErrorReply } from './error-reply';
+import { traceRequests } from './request-spans';
+
+/** Everything the gateway's HTTP surface needs; built by `wiring.ts`, faked in tests. */
+export interface GatewayHttpDeps {
+  readonly logger: FastifyBaseLogger;
+  readonly adminToken: string;
+  /** `GEO_SITE_NAME`. */
+  readonly siteName: string;
+  /** `NUGET_MAX_PACKAGE_BYTES`. */
+  readonly maxPackageBytes: number;
+  readonly nuget: NugetApi;
+  /** Site administration; only the primary's gateway owns `geo_sites`, so undefined elsewhere. */
+  readonly sites: SitesRepository | undefined;
+  readonly health: HealthChecks;
+}
+
+/** JSON request bodies (admin APIs) are small; packages are streamed and not subject to this. */
+export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+
+function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const answer = toErrorReply(error);
+  if (answer.logLevel === 'error') request.log.error({ err: error, status: answer.status, code: answer.body.code }, 'request failed');
+  else request.log.info({ status: answer.status, code: answer.body.code, reason: answer.body.message }, 'request rejected');
+  if (reply.sent || reply.raw.destroyed) return; // the client is gone or bytes are out: nothing left to say
+  // A request rejected before its body was read (a bad key, a 413 by Content-Length) would otherwise
+  // make Node read and discard the whole upload to keep the connection; closing it stops the upload.
+  if (!request.raw.complete) void reply.header('connection', 'close');
+  void reply.code(answer.status).send(answer.body);
+}
+
+/**
+ * The gateway's fastify instance with every route of this issue: health, the NuGet API (push,
+ * symbol server, delete), namespaces/projects admin and, on the primary, sites admin. Every error
+ * goes through `toErrorReply`: one mapping from `GeoError` codes to statuses and JSON bodies.
+ */
+export async function createGatewayHttp(deps: GatewayHttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // One line per request (below) instead of fastify's two.
+    disableRequestLogging: true,
+    bodyLimit: JSON_BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+  });
+  traceRequests(app);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request) => {
+    throw new NotFoundError('404 Not Found', { details: { method: request.method, url: request.url } });
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
+  });
+
+  await app.register(healthRoutes, { checks: deps.health });
+  await app.register(pushRoutes, { nuget: deps.nuget, maxPackageBytes: deps.maxPackageBytes });
+  await app.register(symbolFileRoutes, { nuget: deps.nuget });
+  await app.register(deletePackageRoute, { nuget: deps.nuget });
+  await app.register(namespaceProjectRoutes, { nuget: deps.nuget, adminToken: deps.adminToken });
+  if (deps.sites !== undefined) await app.register(sitesRoutes, { sites: deps.sites, adminToken: deps.adminToken, currentSiteName: deps.siteName });
+  return app;
+}

@@ -1,0 +1,65 @@
+/**
+ * A gateway HTTP server on a free loopback port, wired to a fake nuget app (and optionally a real
+ * sites repository), for the gateway's specs.
+ */
+import type { AddressInfo } from 'node:net';
+import { createChannelClient } from '@geo/grpc';
+import { HealthClient, NugetServiceClient } from '@geo/proto';
+import { createLogger } from '@geo/service-kit';
+import type { FastifyInstance } from 'fastify';
+import type { CheckOutcome, HealthChecks } from '../health/health-checks';
+import { createGatewayHttp } from '../http/gateway-http';
+import { NugetApi } from '../nuget/nuget-api';
+import type { SitesRepository } from '../sites/sites-repository';
+import { startFakeNuget, type FakeNuget } from './fake-nuget-service';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const TEST_SITE_NAME = 'primary-test';
+
+export interface GatewayUnderTest {
+  readonly app: FastifyInstance;
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly nuget: FakeNuget;
+  /** What the health checks answer; tests flip these. */
+  readonly health: { database: CheckOutcome; nuget: CheckOutcome };
+  close(): Promise<void>;
+}
+
+export interface GatewayUnderTestOptions {
+  readonly maxPackageBytes?: number;
+  readonly sites?: SitesRepository;
+  readonly fileBytes?: Buffer;
+}
+
+export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {}): Promise<GatewayUnderTest> {
+  const nuget = await startFakeNuget(options.fileBytes ?? Buffer.alloc(0));
+  const nugetClient = createChannelClient(NugetServiceClient, nuget.target);
+  const healthClient = createChannelClient(HealthClient, nuget.target);
+  const health: { database: CheckOutcome; nuget: CheckOutcome } = { database: { ok: true }, nuget: { ok: true } };
+  const checks: HealthChecks = { database: async () => health.database, nuget: async () => health.nuget };
+  const app = await createGatewayHttp({
+    logger: createLogger({ service: 'geo-gateway-test', site: TEST_SITE_NAME, level: process.env['GEO_TEST_LOG_LEVEL'] ?? 'silent' }),
+    adminToken: TEST_ADMIN_TOKEN,
+    siteName: TEST_SITE_NAME,
+    maxPackageBytes: options.maxPackageBytes ?? 1024 * 1024,
+    nuget: new NugetApi(nugetClient, healthClient),
+    sites: options.sites,
+    health: checks,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as AddressInfo).port;
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${port}`,
+    port,
+    nuget,
+    health,
+    async close() {
+      await app.close();
+      nugetClient.close();
+      healthClient.close();
+      await nuget.stop();
+    },
+  };
+}

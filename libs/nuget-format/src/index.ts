@@ -1,0 +1,13 @@
+export { type PackageLimits, DEFAULT_PACKAGE_LIMITS, RATIO_CHECK_FLOOR_BYTES, MAX_NUSPEC_BYTES, MAX_ENTRY_NAME_LENGTH, MAX_SYMBOL_PATH_LENGTH } from './limits';
+export { type RejectReason, REJECT_REASONS, errorCodeForReason, packageRejection, rejectReasonOf } from './reject';
+export { type NuspecMetadata } from './nuspec/parse-nuspec';
+export { SYMBOLS_PACKAGE_TYPE } from './nuspec/nuspec-rules';
+export { isValidPackageId, isValidPackageVersion, nugetIdsEqual, nugetVersionsEqual } from './nuspec/nuget-identity';
+export { type InspectedPackage, inspectNupkg } from './package/inspect-nupkg';
+export { type SymbolEntry, type InspectedSymbolPackage, SYMBOL_FILE_EXTENSION, inspectSnupkg } from './package/inspect-snupkg';
+export { type PortablePdbInfo, type MetadataStreamHeader, readPortablePdb, readMetadataStreamHeaders } from './pdb/portable-pdb';
+export { type WindowsPdbInfo, readWindowsPdb } from './pdb/windows-pdb';
+export { type PdbKind, detectPdbKind } from './pdb/detect';
+export { PDB_ID_BYTES, sha256Hex, symbolChecksum, parseSymbolChecksumHeader } from './pdb/checksum';
+export { portablePdbKey } from './keys/ssqp-key';
+export { symbolObjectStorageKey, packageFileObjectStorageKey } from './keys/object-storage-key';

@@ -1,0 +1,288 @@
+/**
+ * Local development sites: `tsx tools/dev/sites.ts up|down|status` (normally through `npm run dev:up` /
+ * `npm run dev:down`, which first make PostgreSQL, NATS and s3rver available via tools/dev/services).
+ *
+ * `up` starts every app of each site in SITES as a background process on loopback (logs and pid files
+ * under .dev/sites/<site>/), migrates the site's database, waits for gRPC health and the gateway's
+ * `/-/health`, registers the site in `geo_sites`, creates a development project with a NuGet API key on
+ * the primary, and writes .dev/sites.json. Re-running `up` while the sites run changes nothing.
+ * `down` stops exactly the processes `up` started (by pid file), SIGTERM first, SIGKILL after 15 s.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { APP_NAMES, type AppName } from '@geo/config';
+import { migrate } from '@geo/pg';
+import { waitForGrpcHealth } from './lib/grpc-health';
+import { siteEnv, waitForHttpHealth } from './lib/site-env';
+
+const ROOT = resolve(__dirname, '../..');
+const DEV = join(ROOT, '.dev');
+const SITES_JSON = join(DEV, 'sites.json');
+const SECRETS_JSON = join(DEV, 'sites', 'secrets.json');
+
+/** One local site. Issue 4 adds the secondary. */
+interface SiteSpec {
+  readonly name: string;
+  readonly role: 'primary' | 'secondary';
+  /** gRPC port of the first app; the others follow in APP_NAMES order. */
+  readonly grpcBasePort: number;
+  readonly httpPort: number;
+  readonly database: string;
+}
+
+const SITES: readonly SiteSpec[] = [
+  { name: 'primary', role: 'primary', grpcBasePort: 50051, httpPort: Number(process.env.GEO_DEV_PRIMARY_HTTP_PORT ?? 18080), database: 'geo_dev_primary' },
+];
+
+/** What .dev/sites.json lists per site (the contract other tools and the next issues read). */
+interface SiteEntry {
+  name: string;
+  role: 'primary' | 'secondary';
+  url: string;
+  admin_token: string;
+  nuget_project_id?: number;
+  nuget_api_key?: string;
+}
+
+/** Values generated once and kept across restarts (the project's API key is shown only at creation). */
+interface Secrets {
+  [site: string]: { admin_token: string; nuget_project_id?: number; nuget_api_key?: string };
+}
+
+function log(line: string): void {
+  console.log(`[dev-sites] ${line}`);
+}
+
+function siteDir(site: SiteSpec): string {
+  return join(DEV, 'sites', site.name);
+}
+
+function pidFile(site: SiteSpec, app: AppName): string {
+  return join(siteDir(site), 'pids', `${app}.pid`);
+}
+
+function grpcPort(site: SiteSpec, app: AppName): number {
+  return site.grpcBasePort + APP_NAMES.indexOf(app);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function runningPid(site: SiteSpec, app: AppName): number | undefined {
+  const file = pidFile(site, app);
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+}
+
+function readServicesEnv(): Record<string, string> {
+  const file = join(DEV, 'services.env');
+  if (!existsSync(file)) throw new Error('.dev/services.env is missing: run `bash tools/dev/services up` first (npm run dev:up does)');
+  return Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+function readJson<T>(file: string, fallback: T): T {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : fallback;
+}
+
+function databaseUrl(adminUrl: string, database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${database}"`);
+      log(`created database ${database}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+function startApp(site: SiteSpec, app: AppName, env: NodeJS.ProcessEnv): number {
+  const logFile = join(siteDir(site), 'logs', `${app}.log`);
+  const fd = openSync(logFile, 'a');
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
+      cwd: ROOT,
+      env,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`could not start ${site.name}/${app}`);
+    writeFileSync(pidFile(site, app), `${child.pid}\n`);
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Admin REST call to a site's gateway; throws with the response body on a non-2xx status. */
+async function api<T>(entry: SiteEntry, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const res = await fetch(`${entry.url}/api/v4${path}`, {
+    method,
+    headers: { 'PRIVATE-TOKEN': entry.admin_token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const json = (text === '' ? {} : JSON.parse(text)) as T;
+  return { status: res.status, json };
+}
+
+async function ensureSiteRegistered(primary: SiteEntry, entry: SiteEntry): Promise<void> {
+  const list = await api<Array<{ name: string }>>(primary, 'GET', '/geo_sites');
+  if (list.status !== 200) throw new Error(`GET /geo_sites answered ${list.status}: ${JSON.stringify(list.json)}`);
+  if (list.json.some((s) => s.name === entry.name)) return;
+  const created = await api(primary, 'POST', '/geo_sites', { name: entry.name, url: entry.url, primary: entry.role === 'primary' });
+  if (created.status !== 201) throw new Error(`registering site ${entry.name} answered ${created.status}: ${JSON.stringify(created.json)}`);
+  log(`registered site ${entry.name} in geo_sites`);
+}
+
+/** A development group and project with a NuGet API key, created once and remembered in secrets. */
+async function ensureDevProject(primary: SiteEntry, secrets: Secrets): Promise<void> {
+  const saved = secrets[primary.name]!;
+  if (saved.nuget_project_id !== undefined && saved.nuget_api_key !== undefined) {
+    const found = await api(primary, 'GET', `/projects/${saved.nuget_project_id}`);
+    if (found.status === 200) return;
+  }
+  const suffix = randomBytes(3).toString('hex');
+  const ns = await api<{ id: number }>(primary, 'POST', '/namespaces', { name: `Dev ${suffix}`, path: `dev-${suffix}` });
+  if (ns.status !== 201) throw new Error(`creating the dev namespace answered ${ns.status}: ${JSON.stringify(ns.json)}`);
+  const project = await api<{ id: number; nuget_api_key: string }>(primary, 'POST', '/projects', {
+    name: 'Symbols',
+    path: 'symbols',
+    namespace_id: ns.json.id,
+  });
+  if (project.status !== 201) throw new Error(`creating the dev project answered ${project.status}: ${JSON.stringify(project.json)}`);
+  saved.nuget_project_id = project.json.id;
+  saved.nuget_api_key = project.json.nuget_api_key;
+  log(`created project dev-${suffix}/symbols (id ${project.json.id}) with a NuGet API key`);
+}
+
+async function up(): Promise<void> {
+  const services = readServicesEnv();
+  const secrets = readJson<Secrets>(SECRETS_JSON, {});
+  const entries: SiteEntry[] = [];
+  for (const site of SITES) {
+    for (const sub of ['logs', 'pids', 'blobs']) mkdirSync(join(siteDir(site), sub), { recursive: true });
+    secrets[site.name] ??= { admin_token: randomBytes(24).toString('hex') };
+    const adminToken = secrets[site.name]!.admin_token;
+    writeFileSync(SECRETS_JSON, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+
+    const running = APP_NAMES.filter((app) => runningPid(site, app) !== undefined);
+    if (running.length < APP_NAMES.length) {
+      await ensureDatabase(services.GEO_TEST_PG_URL!, site.database);
+      await migrate({ role: site.role, databaseUrl: databaseUrl(services.GEO_TEST_PG_URL!, site.database) });
+      for (const app of APP_NAMES) {
+        if (running.includes(app)) continue;
+        const env = siteEnv({
+          name: site.name,
+          role: site.role,
+          databaseUrl: databaseUrl(services.GEO_TEST_PG_URL!, site.database),
+          natsUrl: services.GEO_TEST_NATS_URL!,
+          blobRoot: join(siteDir(site), 'blobs'),
+          adminToken,
+          httpPort: site.httpPort,
+          grpcPorts: Object.fromEntries(APP_NAMES.map((a) => [a, grpcPort(site, a)])),
+        });
+        const pid = startApp(site, app, env);
+        log(`started ${site.name}/${app} (pid ${pid}, gRPC 127.0.0.1:${grpcPort(site, app)})`);
+      }
+    } else {
+      log(`${site.name}: all ${APP_NAMES.length} apps already running`);
+    }
+    const down = await waitForGrpcHealth(
+      APP_NAMES.map((app) => ({ label: `${site.name}/${app}`, address: `127.0.0.1:${grpcPort(site, app)}` })),
+      60_000,
+    );
+    if (down.length > 0) {
+      throw new Error(`not healthy: ${down.map((t) => t.label).join(', ')} (logs in ${join(siteDir(site), 'logs')})`);
+    }
+    const url = `http://127.0.0.1:${site.httpPort}`;
+    await waitForHttpHealth(url, 30_000);
+    entries.push({ name: site.name, role: site.role, url, admin_token: adminToken });
+  }
+
+  const primary = entries.find((e) => e.role === 'primary');
+  if (primary === undefined) throw new Error('SITES has no primary');
+  for (const entry of entries) await ensureSiteRegistered(primary, entry);
+  await ensureDevProject(primary, secrets);
+  writeFileSync(SECRETS_JSON, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  primary.nuget_project_id = secrets[primary.name]!.nuget_project_id;
+  primary.nuget_api_key = secrets[primary.name]!.nuget_api_key;
+  writeFileSync(SITES_JSON, `${JSON.stringify(entries, null, 2)}\n`, { mode: 0o600 });
+  for (const e of entries) log(`${e.name} (${e.role}) ready at ${e.url}`);
+  log(`wrote ${SITES_JSON}`);
+}
+
+async function down(): Promise<void> {
+  const stopping: Array<{ label: string; pid: number; file: string }> = [];
+  for (const site of SITES) {
+    for (const app of APP_NAMES) {
+      const file = pidFile(site, app);
+      const pid = runningPid(site, app);
+      if (pid === undefined) {
+        rmSync(file, { force: true });
+        continue;
+      }
+      process.kill(pid, 'SIGTERM');
+      stopping.push({ label: `${site.name}/${app}`, pid, file });
+    }
+  }
+  const deadline = Date.now() + 15_000;
+  while (stopping.some((s) => alive(s.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const s of stopping) {
+    if (alive(s.pid)) {
+      log(`${s.label} (pid ${s.pid}) ignored SIGTERM for 15 s; sending SIGKILL`);
+      process.kill(s.pid, 'SIGKILL');
+    }
+    rmSync(s.file, { force: true });
+  }
+  log(stopping.length === 0 ? 'nothing was running' : `stopped ${stopping.length} processes`);
+}
+
+function status(): void {
+  for (const site of SITES) {
+    for (const app of APP_NAMES) {
+      const pid = runningPid(site, app);
+      console.log(`${`${site.name}/${app}`.padEnd(28)} ${pid === undefined ? 'stopped' : `running (pid ${pid})`}`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const command = process.argv[2];
+  if (command === 'up') await up();
+  else if (command === 'down') await down();
+  else if (command === 'status') status();
+  else throw new Error('usage: tsx tools/dev/sites.ts up|down|status');
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`[dev-sites] ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
