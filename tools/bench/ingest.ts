@@ -86,6 +86,8 @@ async function ingestBench(packages: number, concurrency: number): Promise<{ pdb
     logDir: join(work, 'logs'),
     apps: ['gateway', 'nuget'],
     env: { LOG_LEVEL: 'warn' },
+    // e.g. GEO_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the apps
+    nodeArgs: process.env.GEO_BENCH_NODE_ARGS?.split(' ').filter((a) => a !== ''),
   });
   try {
     const url = site.url!;

@@ -26,6 +26,8 @@ export interface SiteOptions {
   readonly apps?: readonly AppName[];
   /** Extra environment for every app (e.g. NuGet limits, LOG_LEVEL). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Extra node flags for every app (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface RunningSite {
@@ -86,7 +88,7 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
   const launch = (app: AppName): void => {
     const fd = openSync(logFile(app), 'a');
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+      const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', `apps/${app}/src/main.ts`], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
       children.set(app, child);
     } finally {
       closeSync(fd);

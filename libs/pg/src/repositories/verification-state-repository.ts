@@ -54,6 +54,8 @@ export interface RecordedVerification {
   readonly stateId: number;
   readonly modelId: number;
   readonly verificationState: VerificationState;
+  /** The claim token the result was written under (tells two claims of one row apart). */
+  readonly verificationStartedAt: Date;
 }
 
 /** The primary's verification facts for one record (gRPC `GetChecksums`). */
@@ -312,7 +314,7 @@ export class PgVerificationStateRepository implements VerificationStateRepositor
       }
     }
     return mappingPgErrors(`record results ${this.table}`, async () => {
-      const result = await db.query<{ id: string; model_id: string; verification_state: number }>(
+      const result = await db.query<{ id: string; model_id: string; verification_state: number; verification_started_at: Date }>(
         `UPDATE ${this.table} AS s SET
            verification_state = v.state,
            verification_checksum = v.checksum,
@@ -323,7 +325,7 @@ export class PgVerificationStateRepository implements VerificationStateRepositor
          FROM unnest($1::bigint[], $2::timestamptz[], $3::smallint[], $4::bytea[], $5::timestamptz[], $6::smallint[], $7::timestamptz[], $8::text[])
            AS v(id, claimed_started_at, state, checksum, verified_at, retry_count, retry_at, failure)
          WHERE s.id = v.id AND s.verification_state = ${STARTED} AND s.verification_started_at = v.claimed_started_at
-         RETURNING s.id, s.${this.fk} AS model_id, s.verification_state`,
+         RETURNING s.id, s.${this.fk} AS model_id, s.verification_state, s.verification_started_at`,
         [
           results.map((r) => r.claim.state.id),
           results.map((r) => r.claim.state.verificationStartedAt),
@@ -336,7 +338,12 @@ export class PgVerificationStateRepository implements VerificationStateRepositor
         ],
       );
       return result.rows
-        .map((row) => ({ stateId: toId(row.id), modelId: toId(row.model_id), verificationState: decodeVerificationState(row.verification_state) }))
+        .map((row) => ({
+          stateId: toId(row.id),
+          modelId: toId(row.model_id),
+          verificationState: decodeVerificationState(row.verification_state),
+          verificationStartedAt: row.verification_started_at,
+        }))
         .sort((a, b) => a.stateId - b.stateId);
     });
   }
