@@ -1,5 +1,5 @@
 /**
- * `npx tsx tools/bench/verify.ts [--files 10000] [--runs 3] [--no-secondary]`
+ * `npx tsx tools/bench/verify.ts [--files 10000] [--runs 3] [--no-secondary] [--checksum-threads N]`
  *
  * Primary verification throughput against `sha256sum` over the same files, in one run:
  * 1. a fresh database and an fs blob store in a temp dir; `--files` blobs of random 4–64 KiB with
@@ -10,7 +10,8 @@
  * 3. `sha256sum` over the file list (xargs, sequential), timed;
  * 4. the checksum app's primary verification worker (built by its real wiring, default capacity)
  *    from start until every row succeeded, timed; the rows are reset to pending between runs.
- * Each contender runs `--runs` times; the medians are reported. The last stdout line is one JSON
+ * Each contender runs `--runs` times; the medians are reported. `--checksum-threads` overrides the
+ * app's checksum threads for the fs store (0 = stream every blob through `FsBlobStore.get`). The last stdout line is one JSON
  * object: {"verify_files_per_s","verify_mb_per_s","sha256sum_mb_per_s","verify_ratio"} (MB = 10⁶ bytes).
  */
 import { spawn } from 'node:child_process';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
   const files = arg('files', 10_000);
   const runs = Math.max(1, arg('runs', 3));
   const withSecondary = !process.argv.includes('--no-secondary');
+  const checksumThreads = process.argv.includes('--checksum-threads') ? arg('checksum-threads', 2) : undefined;
   const db = await createTestDatabase('geo_bench_verify');
   const work = mkdtempSync(join(tmpdir(), 'geo-bench-verify-'));
   const blobRoot = join(work, 'blobs');
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i += 1) {
       shaSeconds.push(await timeSha256sum(listFile));
       await seedPool.query('UPDATE packages_nuget_symbol_states SET verification_state = 0');
-      verifySeconds.push(await timeVerification(config, files));
+      verifySeconds.push(await timeVerification(config, files, checksumThreads));
       console.error(`run ${i + 1}/${runs}: sha256sum ${shaSeconds[i]!.toFixed(2)} s, verification ${verifySeconds[i]!.toFixed(2)} s`);
     }
     const { rows } = await seedPool.query<{ n: number }>('SELECT count(*)::int AS n FROM packages_nuget_symbol_states WHERE verification_state = 2');
@@ -115,7 +117,8 @@ async function main(): Promise<void> {
     };
     console.log(
       `verify: ${files} blobs (${mb.toFixed(1)} MB, ${MIN_SIZE / 1024}–${MAX_SIZE / 1024} KiB), median of ${runs}: worker ${verifyS.toFixed(2)} s, ` +
-        `sha256sum ${shaS.toFixed(2)} s, ${withSecondary ? 'with' : 'without'} checksum_succeeded events (target ratio ≥ 0.8)`,
+        `sha256sum ${shaS.toFixed(2)} s, ${withSecondary ? 'with' : 'without'} checksum_succeeded events` +
+        `${checksumThreads === undefined ? '' : `, checksum threads ${checksumThreads}`} (target ratio ≥ 0.8)`,
     );
     console.log(JSON.stringify(result));
   } finally {
@@ -126,11 +129,13 @@ async function main(): Promise<void> {
 }
 
 /** Starts the app's primary parts, waits until the worker verified `files` rows, stops them. */
-async function timeVerification(config: ReturnType<typeof loadConfig>, files: number): Promise<number> {
-  const parts = buildPrimary(config, stderrLogger);
-  await parts.database.start();
+async function timeVerification(config: ReturnType<typeof loadConfig>, files: number, checksumThreads: number | undefined): Promise<number> {
+  const parts = buildPrimary(config, stderrLogger, checksumThreads === undefined ? {} : { checksumThreads });
   const worker = parts.workers[0];
   if (worker === undefined) throw new Error('no verification worker (replication flag off?)');
+  // Everything but the worker (database, checksum threads) starts untimed.
+  const support = (parts.components ?? []).filter((c) => c !== worker);
+  for (const component of support) await component.start();
   const started = process.hrtime.bigint();
   await worker.start();
   try {
@@ -140,7 +145,7 @@ async function timeVerification(config: ReturnType<typeof loadConfig>, files: nu
     return seconds;
   } finally {
     await worker.stop();
-    await parts.database.stop();
+    for (const component of [...support].reverse()) await component.stop();
   }
 }
 

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { APP_NAMES } from '@geo/config';
 import { migrate } from '@geo/pg';
-import { buildNupkg, buildSnupkg, readFixture, startPrivateNatsServer, testServiceUrls } from '@geo/testing';
+import { buildNupkg, buildSnupkg, readFixture, privateNatsServer, testServiceUrls } from '@geo/testing';
 import { startSite, type RunningSite } from './lib/site-processes';
 
 const ROOT = resolve(__dirname, '../..');
@@ -62,7 +62,8 @@ async function main(): Promise<void> {
   const sites: RunningSite[] = [];
   // A private NATS server: the demo's event ids restart at 1 on every run, and a shared stream would
   // (rightly) drop them as duplicates of the previous run's within its dedupe window.
-  const nats = await startPrivateNatsServer();
+  const nats = await privateNatsServer();
+  await nats.start();
   try {
     section('databases');
     const primaryDb = await recreateDatabase(services.pgAdminUrl, 'geo_demo_primary');

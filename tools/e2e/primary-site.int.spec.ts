@@ -20,7 +20,7 @@ import {
   createTestDatabase,
   patchPortablePdbId,
   readFixture,
-  startPrivateNatsServer,
+  privateNatsServer,
   type PrivateNatsServer,
   type TestDatabase,
 } from '@geo/testing';
@@ -97,7 +97,8 @@ describe('primary site (real processes)', () => {
   }
 
   beforeAll(async () => {
-    nats = await startPrivateNatsServer();
+    nats = await privateNatsServer();
+    await nats.start();
     db = await createTestDatabase('geo_e2e_primary');
     await migrate({ role: 'primary', databaseUrl: db.url });
     pg = new Client({ connectionString: db.url });

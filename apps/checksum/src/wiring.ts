@@ -9,7 +9,8 @@ import { PgVerificationResultSink } from './pg/pg-verification-result-sink';
 import { PrimaryDatabase } from './pg/primary-database';
 import { readPrimaryVerificationSettings } from './pg/primary-site-settings';
 import { BatchVerifier } from './primary/batch-verifier';
-import { blobSha256 } from './primary/blob-checksum';
+import { StreamingBlobChecksummer, type BlobChecksummer } from './primary/blob-checksum';
+import { FsThreadChecksummer } from './primary/fs-thread-checksummer';
 import { CoalescingResultSink, coalescingClaimer } from './primary/coalescing';
 import type { MicroBatcherOptions } from './primary/micro-batcher';
 import { PrimaryVerificationApi } from './primary/primary-verification-api';
@@ -25,8 +26,10 @@ export interface PrimaryTuning {
   readonly backfillBudgetMs?: number;
   /** PostgreSQL pool size; default 10. */
   readonly maxConnections?: number;
-  /** Blob store to use instead of the configured one (tests that inject faults). */
+  /** Blob store to use instead of the configured one (tests that inject faults); checksummed by streaming. */
   readonly blobStore?: BlobStore;
+  /** Checksum threads for an fs store; default 2. 0 streams through `BlobStore.get` instead. */
+  readonly checksumThreads?: number;
   /** How concurrent jobs' claims and results are merged into bulk statements (see `coalescing.ts`). */
   readonly claimCoalescing?: MicroBatcherOptions;
   readonly resultCoalescing?: MicroBatcherOptions;
@@ -44,10 +47,19 @@ export interface PrimaryParts extends AppParts {
 function configuredBlobStore(config: AppConfig): BlobStore {
   const blobStore = config.blobStore;
   if (blobStore === undefined) throw new ConfigError('checksum needs a blob store (BLOB_STORE_*)');
-  if (blobStore.kind === 'fs' || blobStore.credentials === undefined) return createBlobStore(blobStore);
-  // The config is deeply frozen, and the AWS SDK tags the credentials object it is given
-  // (`$source`); a frozen one makes every request throw. Hand it a copy.
-  return createBlobStore({ ...blobStore, credentials: { ...blobStore.credentials } });
+  return createBlobStore(blobStore);
+}
+
+/**
+ * The fs store is checksummed on worker threads (see FsThreadChecksummer for why); any other store,
+ * or one injected by a test, through the generic streaming path.
+ */
+function chooseChecksummer(config: AppConfig, logger: LoggerPort, tuning: PrimaryTuning): BlobChecksummer {
+  if (tuning.blobStore !== undefined) return new StreamingBlobChecksummer(tuning.blobStore);
+  if (config.blobStore?.kind === 'fs' && tuning.checksumThreads !== 0) {
+    return new FsThreadChecksummer({ root: config.blobStore.root, logger, ...(tuning.checksumThreads === undefined ? {} : { threads: tuning.checksumThreads }) });
+  }
+  return new StreamingBlobChecksummer(configuredBlobStore(config));
 }
 
 /**
@@ -69,11 +81,10 @@ export async function build({ config, logger }: AppContext): Promise<AppParts> {
 
 /**
  * Primary: one verification worker per type whose replication flag is on (they share
- * `verification_max_capacity`), and `ChecksumService` for every catalogue type. Components start
- * database → workers and stop in reverse, so batches in flight finish before the pool closes.
+ * `verification_max_capacity`), and `ChecksumService` for every catalogue type.
  */
 export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: PrimaryTuning = {}): PrimaryParts {
-  const store = tuning.blobStore ?? configuredBlobStore(config);
+  const checksummer = chooseChecksummer(config, logger, tuning);
   const database = new PrimaryDatabase({
     databaseUrl: config.database.url,
     logger,
@@ -82,7 +93,6 @@ export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: Prim
   const pool = database.pool;
   const replicationEnabled = (name: string): boolean => config.replication[name as keyof AppConfig['replication']]?.enabled ?? false;
   const events = new GeoEventWriter(new EventOutboxRepository(pool), replicationEnabled);
-  const checksum = blobSha256(store);
   const clockAndRandom = {
     ...(tuning.clock === undefined ? {} : { clock: tuning.clock }),
     ...(tuning.random === undefined ? {} : { random: tuning.random }),
@@ -91,7 +101,7 @@ export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: Prim
   const types = REPLICABLES.map((replicable) => {
     const states = new PgVerificationStateRepository(pool, replicable);
     const sink = new CoalescingResultSink(new PgVerificationResultSink({ pool, states, events, logger }), tuning.resultCoalescing);
-    const verifier = new BatchVerifier({ replicableName: replicable.name, checksum, sink, logger, ...clockAndRandom });
+    const verifier = new BatchVerifier({ replicableName: replicable.name, checksum: checksummer, sink, logger, ...clockAndRandom });
     return { replicable, states, verifier, claimer: coalescingClaimer(states, tuning.claimCoalescing) };
   });
 
@@ -120,5 +130,14 @@ export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: Prim
   if (workers.length === 0) logger.warn({}, 'checksum: replication is off for every type; primary verification is idle');
 
   const api = new PrimaryVerificationApi(types);
-  return { database, workers, api, components: [database, ...workers], grpcServices: [primaryChecksumService(api, logger)] };
+  // Start order: database, checksum threads, workers; stop in reverse, so batches in flight finish
+  // before the threads and the pool go away.
+  const threadComponents = checksummer instanceof FsThreadChecksummer ? [checksummer] : [];
+  return {
+    database,
+    workers,
+    api,
+    components: [database, ...threadComponents, ...workers],
+    grpcServices: [primaryChecksumService(api, logger)],
+  };
 }

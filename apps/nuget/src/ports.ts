@@ -16,22 +16,27 @@ import type {
  * `GeoError` (unique violations arrive as ALREADY_EXISTS, outages as UNAVAILABLE).
  */
 
+/** A package row locked by `lockPackage`. */
+export interface LockedPackage extends PackageRecord {
+  readonly hasSymbols: boolean;
+}
+
 /** Statements that run inside one database transaction (all or nothing). */
 export interface PackageWriteTx {
   /**
    * The project's NuGet package `name` + `version` (case-insensitive), row-locked until the
-   * transaction ends so pushes and deletes of one package run one at a time.
+   * transaction ends so pushes and deletes of one package run one at a time, and whether it already
+   * has symbol rows (read after the lock is granted).
    */
-  lockPackage(projectId: number, name: string, version: string): Promise<PackageRecord | null>;
-  /** Whether the package has any symbol rows. */
-  hasSymbols(packageId: number): Promise<boolean>;
+  lockPackage(projectId: number, name: string, version: string): Promise<LockedPackage | null>;
   /** Inserts a package with an id reserved by `reservePackageId` (package type NuGet, status default). */
   insertPackage(pkg: PackageRecord): Promise<void>;
   insertPackageFile(file: NewPackageFile): Promise<void>;
-  /** Inserts symbol rows in one statement; returns them in input order with ids. */
-  insertSymbols(symbols: readonly NewSymbol[]): Promise<SymbolRecord[]>;
-  /** Inserts a pending verification state row per symbol id. */
-  insertPendingVerificationStates(symbolIds: readonly number[]): Promise<void>;
+  /**
+   * Inserts the symbol rows and a pending verification state row for each, in one statement;
+   * returns the symbols in input order with ids.
+   */
+  insertSymbolsWithPendingStates(symbols: readonly NewSymbol[]): Promise<SymbolRecord[]>;
   /** Appends Geo events (skipped by the writer when no enabled secondary exists or the flag is off). */
   appendEvents(events: readonly NewGeoEvent[]): Promise<void>;
   listSymbols(packageId: number): Promise<SymbolRecord[]>;

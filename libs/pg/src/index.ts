@@ -31,9 +31,10 @@ export { type StoredRegistryRow } from './repositories/registry-row-mapping';
 export {
   EventOutboxRepository,
   type NewGeoEvent,
+  type InsertEventsOptions,
   type GeoEventRecord,
 } from './repositories/event-outbox-repository';
-export { GeoEventWriter, hasEnabledSecondary, type ReplicationFlag } from './repositories/geo-event-writer';
+export { GeoEventWriter, type ReplicationFlag } from './repositories/geo-event-writer';
 export {
   PgVerificationStateRepository,
   type VerificationStateRepository,

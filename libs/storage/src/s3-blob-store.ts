@@ -85,7 +85,8 @@ export class S3BlobStore implements BlobStore {
         endpoint: options.endpoint,
         region: options.region,
         forcePathStyle: options.forcePathStyle ?? false,
-        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+        // A copy: the SDK writes bookkeeping fields into the credentials object, and the config's is frozen.
+        ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
       });
   }
 

@@ -6,7 +6,7 @@ export {
   type RegistryRepoUnderTest,
   type StoredRegistryRowUnderTest,
 } from './conformance/registry-repo';
-export { startPrivateNatsServer, type PrivateNatsServer } from './nats-server';
+export { privateNatsServer, type PrivateNatsServer } from './nats-server';
 export { writeZip, truncateZip, type ZipEntrySpec, type ZipWriteOptions } from './nuget/zip-writer';
 export { NUGET_SYMBOL_FIXTURES_DIR, fixturePath, readFixture } from './nuget/fixtures';
 export {

@@ -1,84 +1,106 @@
+// A nats-server of the test's own (integration tests, the demo), which it may stop, restart and
+// wipe to simulate an outage. The shared server on 4222 must never be stopped.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/**
- * A private nats-server with JetStream for tests that must stop and restart NATS (the shared one on
- * 4222 is never touched). The store directory survives `stop()`/`start()`, so streams and their
- * messages persist across a restart like a real outage; `dispose()` stops it and deletes the store.
- */
+const NATS_SERVER_BINARY = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
+const READY_TIMEOUT_MS = 5000;
+
+/** A JetStream-enabled nats-server on a loopback port that stays the same across restarts. */
 export interface PrivateNatsServer {
   readonly url: string;
   readonly port: number;
+  /** Starts the server (again) with the same port and storage directory; resolves once it is ready. */
   start(): Promise<void>;
+  /** SIGTERM and wait for exit; JetStream data stays on disk for the next start. */
   stop(): Promise<void>;
+  /** Deletes the JetStream storage (server must be stopped): the next start is a blank server. */
+  wipe(): Promise<void>;
+  /** Stops the server and removes its storage. */
   dispose(): Promise<void>;
 }
 
-const NATS_SERVER_BIN = process.env.GEO_TEST_NATS_SERVER_BIN ?? 'nats-server';
-
-function pickPort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port bound'))));
     });
   });
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
+function waitUntilReady(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`nats-server not ready after ${READY_TIMEOUT_MS} ms:\n${output}`)), READY_TIMEOUT_MS);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes('Server is ready')) finish();
+    };
+    const onExit = (code: number | null): void => fail(new Error(`nats-server exited with ${code} before it was ready:\n${output}`));
+    function cleanUp(): void {
+      clearTimeout(timer);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+    }
+    function finish(): void {
+      cleanUp();
+      resolve();
+    }
+    function fail(error: Error): void {
+      cleanUp();
+      reject(error);
+    }
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
   });
 }
 
-export async function startPrivateNatsServer(): Promise<PrivateNatsServer> {
-  const port = await pickPort();
-  const storeDir = mkdtempSync(join(tmpdir(), 'geo-nats-'));
+export async function privateNatsServer(): Promise<PrivateNatsServer> {
+  const port = await freePort();
+  const storeDir = await mkdtemp(join(tmpdir(), 'geo-nats-'));
   let child: ChildProcess | undefined;
 
-  const start = async (): Promise<void> => {
-    if (child !== undefined) return;
-    const proc = spawn(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
-    child = proc;
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      if (proc.exitCode !== null) throw new Error(`nats-server exited with ${proc.exitCode} (is ${NATS_SERVER_BIN} installed?)`);
-      if (await portOpen(port)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    proc.kill('SIGKILL');
-    child = undefined;
-    throw new Error(`nats-server did not listen on ${port} within 10 s`);
-  };
   const stop = async (): Promise<void> => {
-    const proc = child;
+    const running = child;
     child = undefined;
-    if (proc === undefined || proc.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
-    });
+    if (running === undefined || running.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    running.kill('SIGTERM');
+    await exited;
   };
 
-  await start();
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
-    start,
+    async start() {
+      if (child !== undefined) throw new Error('private nats-server already running');
+      const started = spawn(NATS_SERVER_BINARY, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      child = started;
+      try {
+        await waitUntilReady(started);
+      } catch (error) {
+        await stop();
+        throw error;
+      }
+      // Keep draining stderr so a chatty server never blocks on a full pipe.
+      started.stderr?.resume();
+    },
     stop,
+    async wipe() {
+      if (child !== undefined) throw new Error('stop the private nats-server before wiping it');
+      await rm(storeDir, { recursive: true, force: true });
+    },
     async dispose() {
       await stop();
-      rmSync(storeDir, { recursive: true, force: true });
+      await rm(storeDir, { recursive: true, force: true });
     },
   };
 }

@@ -18,6 +18,7 @@ import {
   type VerifyNowRequest,
   type VerifyNowResponse,
 } from '@geo/proto';
+import type { Component } from '@geo/service-kit';
 import { FsBlobStore } from '@geo/storage';
 import { createTestDatabase, testServiceUrls, type TestDatabase } from '@geo/testing';
 import { seedSymbols, type SeededSymbol } from '../test-support/symbol-fixtures';
@@ -38,6 +39,7 @@ describe('ChecksumService on the primary (gRPC over loopback)', () => {
   let server: GrpcServerHandle;
   let client: ChecksumServiceClient;
   let symbols: SeededSymbol[];
+  let support: Component[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase('geo_checksum_grpc');
@@ -51,9 +53,12 @@ describe('ChecksumService on the primary (gRPC over loopback)', () => {
       NATS_URL: testServiceUrls().natsUrl,
       BLOB_STORE_ROOT: blobRoot,
     });
-    // Only the database component runs: no background worker, so every state change comes from the RPCs.
+    // Everything but the background workers runs (database, checksum threads), so every state change
+    // comes from the RPCs.
     parts = buildPrimary(config, silentLogger);
-    await parts.database.start();
+    const workers: readonly Component[] = parts.workers;
+    support = (parts.components ?? []).filter((c) => !workers.includes(c));
+    for (const component of support) await component.start();
     symbols = await seedSymbols(parts.database.pool, store, 4);
     await store.delete(symbols[3]!.key);
     server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: parts.grpcServices ?? [] });
@@ -63,7 +68,7 @@ describe('ChecksumService on the primary (gRPC over loopback)', () => {
   afterAll(async () => {
     client?.close();
     await server?.shutdown(0);
-    await parts?.database.stop();
+    for (const component of [...support].reverse()) await component.stop();
     await db?.drop();
     rmSync(blobRoot, { recursive: true, force: true });
   });

@@ -1,8 +1,8 @@
-import { mathRandomJitter, type JitterSource, type LoggerPort } from '@geo/domain';
+import { ErrorCodes, GeoError, isGeoError, mathRandomJitter, type JitterSource, type LoggerPort } from '@geo/domain';
 import type { RecordedVerification, VerificationClaim, VerificationResult } from '@geo/pg';
 import { errorFields } from '../support/error-fields';
-import type { BlobChecksummer } from './blob-checksum';
-import { verificationResultFor, type ChecksumOutcome } from './verification-result';
+import type { BlobChecksummer, ChecksumOutcome } from './blob-checksum';
+import { verificationResultFor } from './verification-result';
 
 /**
  * Stores a batch's results and, in the same transaction, its `checksum_succeeded` events. Returns the
@@ -31,12 +31,8 @@ export interface BatchVerifierOptions {
   readonly random?: JitterSource;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
- * GitLab's `verify` for a claimed batch: checksum each blob (one after the other; batches run in
+ * GitLab's `verify` for a claimed batch: checksum its blobs (one call for the batch; batches run in
  * parallel), turn every outcome into the domain's next row, and record them all in one statement.
  * A checksum error is an outcome (the row fails with backoff), never a thrown error; only a failure
  * to record throws (the rows then stay started until the timeout sweep).
@@ -52,25 +48,37 @@ export class BatchVerifier {
 
   async verify(claims: readonly VerificationClaim[]): Promise<BatchReport> {
     if (claims.length === 0) return { succeeded: 0, failed: 0, superseded: 0, recorded: [] };
-    const results: VerificationResult[] = [];
-    for (const claim of claims) {
-      const outcome = await this.checksumOf(claim);
-      results.push(verificationResultFor(claim, outcome, { now: this.clock(), random: this.random }));
-    }
+    const outcomes = await this.checksumAll(claims);
+    const results: VerificationResult[] = claims.map((claim, i) => {
+      const outcome = outcomes[i];
+      if (outcome === undefined || outcomes.length !== claims.length) {
+        throw new GeoError(ErrorCodes.INTERNAL, `checksummer returned ${outcomes.length} outcomes for ${claims.length} blobs`);
+      }
+      if (outcome.kind === 'error') {
+        this.options.logger.warn(
+          { err: { message: outcome.message, code: outcome.code }, replicable: this.options.replicableName, modelId: claim.state.modelId, blobKey: claim.blob.key },
+          'checksum: verification failed',
+        );
+      }
+      return verificationResultFor(claim, outcome, { now: this.clock(), random: this.random });
+    });
     const recorded = await this.options.sink.record(results);
     const succeeded = recorded.filter((r) => r.verificationState === 'verification_succeeded').length;
     return { succeeded, failed: recorded.length - succeeded, superseded: results.length - recorded.length, recorded };
   }
 
-  private async checksumOf(claim: VerificationClaim): Promise<ChecksumOutcome> {
+  /**
+   * GitLab fails the record on any exception during the calculation; so does a checksummer that
+   * cannot run at all (threads gone, store unreachable): every blob of the batch fails with its
+   * message and retries with backoff, instead of staying started for the 8 h timeout.
+   */
+  private async checksumAll(claims: readonly VerificationClaim[]): Promise<ChecksumOutcome[]> {
     try {
-      return { kind: 'checksum', checksum: await this.options.checksum(claim.blob.key) };
+      return await this.options.checksum.checksumAll(claims.map((claim) => claim.blob.key));
     } catch (error) {
-      this.options.logger.warn(
-        { ...errorFields(error), replicable: this.options.replicableName, modelId: claim.state.modelId, blobKey: claim.blob.key },
-        'checksum: verification failed',
-      );
-      return { kind: 'error', message: messageOf(error) };
+      this.options.logger.error({ ...errorFields(error), replicable: this.options.replicableName, blobs: claims.length }, 'checksum: checksumming a batch failed');
+      const message = error instanceof Error ? error.message : String(error);
+      return claims.map(() => ({ kind: 'error', message, ...(isGeoError(error) ? { code: error.code } : {}) }));
     }
   }
 }

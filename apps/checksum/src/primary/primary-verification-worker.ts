@@ -55,7 +55,9 @@ function positiveInteger(name: string, value: number): number {
  *   statement, and goes on while its claims come back full, like a re-enqueued LimitedCapacity job.
  *   After a failed batch only one job runs at a time, with a growing pause, until a batch succeeds.
  * - Concurrency is in SQL: claims are `FOR UPDATE SKIP LOCKED` and results compare-and-set on the
- *   claim, so any number of these workers (in any number of processes) may run.
+ *   claim, so any number of these workers (in any number of processes) may run. The wiring merges
+ *   concurrent jobs' claims and results into bulk statements (`coalescing.ts`); a job still owns
+ *   exactly its batch.
  * - Stopping lets every job finish its batch in flight (checksum and record); a process killed
  *   instead leaves rows `verification_started`, which the timeout sweep fails after 8 h.
  * - Failures to claim or record are logged and retried with backoff; they never stop the worker.

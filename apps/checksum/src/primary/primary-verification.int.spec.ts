@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { loadConfig, type AppConfig } from '@geo/config';
 import { delaySeconds, type LoggerPort } from '@geo/domain';
-import { EventOutboxRepository, GeoEventWriter, migrate, PgVerificationStateRepository, type VerificationClaim } from '@geo/pg';
+import { createPool, EventOutboxRepository, GeoEventWriter, migrate, PgVerificationStateRepository, type VerificationClaim } from '@geo/pg';
 import { packagesNugetSymbol } from '@geo/replicables';
 import type { Component } from '@geo/service-kit';
 import { createBlobStore, FsBlobStore, S3BlobStore, type BlobStore } from '@geo/storage';
@@ -24,7 +24,7 @@ import {
 } from '../test-support/symbol-fixtures';
 import { buildPrimary, type PrimaryParts, type PrimaryTuning } from '../wiring';
 import { BatchVerifier } from './batch-verifier';
-import { blobSha256 } from './blob-checksum';
+import { StreamingBlobChecksummer } from './blob-checksum';
 import { PrimaryVerificationWorker } from './primary-verification-worker';
 import { VerificationMaintenance } from './verification-maintenance';
 
@@ -99,9 +99,8 @@ describe('primary verification (real PostgreSQL and blob stores)', () => {
     return parts.database.pool;
   }
 
-  /** A pool before the primary starts (for seeding); closed in afterEach through db.drop's FORCE. */
+  /** A short-lived pool of its own, for seeding before the primary starts and for checks after it stopped. */
   async function withSeedPool<T>(fn: (p: Pool) => Promise<T>): Promise<T> {
-    const { createPool } = await import('@geo/pg');
     const p = createPool({ databaseUrl: db.url, max: 2 });
     try {
       return await fn(p);
@@ -293,7 +292,7 @@ describe('primary verification (real PostgreSQL and blob stores)', () => {
       });
       const verifier = new BatchVerifier({
         replicableName: packagesNugetSymbol.name,
-        checksum: blobSha256(store),
+        checksum: new StreamingBlobChecksummer(store),
         sink: new PgVerificationResultSink({ pool: pool(), states, events: new GeoEventWriter(new EventOutboxRepository(pool()), () => true), logger: captureLogger(logs) }),
         logger: captureLogger(logs),
       });

@@ -1,11 +1,6 @@
 import { applyVerificationEvent, verificationErrorEvent, type TransitionContext, type VerificationEventInput } from '@geo/domain';
 import type { VerificationClaim, VerificationResult } from '@geo/pg';
-
-/** What checksumming one claimed blob produced. */
-export type ChecksumOutcome =
-  | { readonly kind: 'checksum'; readonly checksum: string }
-  /** The calculation raised; `message` is the error's message (GitLab `e.message`). */
-  | { readonly kind: 'error'; readonly message: string };
+import type { ChecksumOutcome } from './blob-checksum';
 
 /**
  * The row a claim ends in (GitLab `track_checksum_attempt!`): a checksum moves it to succeeded

@@ -10,7 +10,7 @@ import {
   type ProjectCredentials,
   type SymbolRecord,
 } from '../domain/model';
-import type { PackageStore, PackageWriteTx } from '../ports';
+import type { LockedPackage, PackageStore, PackageWriteTx } from '../ports';
 import { fromSymbolDbRow, SYMBOL_COLUMNS, type SymbolDbRow } from './symbol-rows';
 import { toId } from './sql-values';
 
@@ -41,24 +41,22 @@ class PgPackageWriteTx implements PackageWriteTx {
     private readonly events: GeoEventWriter,
   ) {}
 
-  lockPackage(projectId: number, name: string, version: string): Promise<PackageRecord | null> {
+  lockPackage(projectId: number, name: string, version: string): Promise<LockedPackage | null> {
     return mappingPgErrors('lock packages_packages', async () => {
-      const result = await this.tx.query<PackageDbRow>(
+      const locked = await this.tx.query<PackageDbRow>(
         `SELECT id, project_id, name, version FROM packages_packages WHERE ${PACKAGE_MATCH} ORDER BY id LIMIT 1 FOR UPDATE`,
         [projectId, name, version, NUGET_PACKAGE_TYPE],
       );
-      const row = result.rows[0];
-      return row === undefined ? null : fromPackageDbRow(row);
-    });
-  }
-
-  hasSymbols(packageId: number): Promise<boolean> {
-    return mappingPgErrors('check packages_nuget_symbols', async () => {
-      const result = await this.tx.query<{ exists: boolean }>(
+      const row = locked.rows[0];
+      if (row === undefined) return null;
+      // A separate statement on purpose: it takes a new snapshot AFTER the lock was granted, so it sees
+      // the symbols of a concurrent push that held the lock first. An EXISTS inside the locking SELECT
+      // would use that statement's older snapshot and miss them.
+      const symbols = await this.tx.query<{ exists: boolean }>(
         'SELECT EXISTS (SELECT 1 FROM packages_nuget_symbols WHERE package_id = $1) AS exists',
-        [packageId],
+        [row.id],
       );
-      return result.rows[0]?.exists === true;
+      return { ...fromPackageDbRow(row), hasSymbols: symbols.rows[0]?.exists === true };
     });
   }
 
@@ -81,18 +79,24 @@ class PgPackageWriteTx implements PackageWriteTx {
     });
   }
 
-  insertSymbols(symbols: readonly NewSymbol[]): Promise<SymbolRecord[]> {
+  insertSymbolsWithPendingStates(symbols: readonly NewSymbol[]): Promise<SymbolRecord[]> {
     if (symbols.length === 0) return Promise.resolve([]);
     return mappingPgErrors('insert packages_nuget_symbols', async () => {
-      // One statement for the whole package (up to 100 PDBs); WITH ORDINALITY keeps input order.
+      // One statement for the whole package (up to 100 PDBs) and its state rows (verification_state
+      // defaults to pending); WITH ORDINALITY keeps input order.
       const result = await this.tx.query<SymbolDbRow & { n: string }>(
-        `INSERT INTO packages_nuget_symbols
-           (created_at, updated_at, project_id, package_id, file, file_path, signature, size, file_sha256, file_store, object_storage_key)
-         SELECT now(), now(), t.project_id, t.package_id, t.file, t.file_path, t.signature, t.size, decode(t.sha, 'hex'), t.file_store, t.key
-         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::smallint[], $9::text[])
-           WITH ORDINALITY AS t(project_id, package_id, file, file_path, signature, size, sha, file_store, key, n)
-         ORDER BY t.n
-         RETURNING ${SYMBOL_COLUMNS}`,
+        `WITH inserted AS (
+           INSERT INTO packages_nuget_symbols
+             (created_at, updated_at, project_id, package_id, file, file_path, signature, size, file_sha256, file_store, object_storage_key)
+           SELECT now(), now(), t.project_id, t.package_id, t.file, t.file_path, t.signature, t.size, decode(t.sha, 'hex'), t.file_store, t.key
+           FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::smallint[], $9::text[])
+             WITH ORDINALITY AS t(project_id, package_id, file, file_path, signature, size, sha, file_store, key, n)
+           ORDER BY t.n
+           RETURNING ${SYMBOL_COLUMNS}
+         ), states AS (
+           INSERT INTO ${STATES_TABLE} (${STATES_FK}) SELECT id FROM inserted
+         )
+         SELECT * FROM inserted`,
         [
           symbols.map((s) => s.projectId),
           symbols.map((s) => s.packageId),
@@ -107,14 +111,6 @@ class PgPackageWriteTx implements PackageWriteTx {
       );
       // RETURNING order follows the insert order in practice but is not guaranteed; ids are.
       return result.rows.map(fromSymbolDbRow).sort((a, b) => a.id - b.id);
-    });
-  }
-
-  insertPendingVerificationStates(symbolIds: readonly number[]): Promise<void> {
-    if (symbolIds.length === 0) return Promise.resolve();
-    return mappingPgErrors(`insert ${STATES_TABLE}`, async () => {
-      // verification_state defaults to pending (0).
-      await this.tx.query(`INSERT INTO ${STATES_TABLE} (${STATES_FK}) SELECT unnest($1::bigint[])`, [symbolIds]);
     });
   }
 

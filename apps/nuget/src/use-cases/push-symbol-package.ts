@@ -137,13 +137,12 @@ export async function pushSymbolPackage(deps: PushSymbolPackageDeps, input: Push
       const pkg = await tx.lockPackage(input.projectId, name, version);
       if (pkg === null) throw new NotFoundError(noMatchingPackageMessage(name, version), { details: { name, version } });
       matched = pkg;
-      if (await tx.hasSymbols(pkg.id)) {
+      if (pkg.hasSymbols) {
         throw new GeoError(ErrorCodes.ALREADY_EXISTS, symbolsAlreadyPushedMessage(pkg.name, pkg.version), { details: { packageId: pkg.id } });
       }
       const planned = planSymbols(pkg, entries, deps.fileStore);
       await writeSymbolBlobs(deps.blobs, planned, attempted);
-      const symbols = await tx.insertSymbols(planned.map((p) => p.row));
-      await tx.insertPendingVerificationStates(symbols.map((s) => s.id));
+      const symbols = await tx.insertSymbolsWithPendingStates(planned.map((p) => p.row));
       await tx.appendEvents(symbolCreatedEvents(symbols, input.correlationId));
       assertNotCancelled(input.signal);
       return { package: pkg, symbols };

@@ -33,6 +33,17 @@ export interface GeoEventRecord {
   readonly traceContext: Readonly<Record<string, string>> | null;
 }
 
+export interface InsertEventsOptions {
+  /**
+   * Insert only if an enabled secondary site exists, checked in the same statement (GitLab writes
+   * events only while a secondary exists; one round trip instead of two on every push).
+   */
+  readonly onlyWithEnabledSecondary?: boolean;
+}
+
+/** SQL condition: `geo_sites` has an enabled secondary (GitLab: `Gitlab::Geo.secondary_nodes.any?`). */
+export const ENABLED_SECONDARY_EXISTS = 'EXISTS (SELECT 1 FROM geo_sites WHERE NOT "primary" AND enabled)';
+
 interface GeoEventDbRow {
   id: string;
   replicable_name: string;
@@ -79,7 +90,7 @@ export class EventOutboxRepository {
    * Appends events in order using `tx` (normally the client of the caller's open transaction). Events
    * without an explicit `traceContext` get the context active at this call.
    */
-  async insert(tx: SqlExecutor, events: readonly NewGeoEvent[]): Promise<GeoEventRecord[]> {
+  async insert(tx: SqlExecutor, events: readonly NewGeoEvent[], options: InsertEventsOptions = {}): Promise<GeoEventRecord[]> {
     if (events.length === 0) return [];
     const captured = events.some((e) => e.traceContext === undefined) ? activeTraceContext() : null;
     const traceContexts = events.map((e) => {
@@ -91,6 +102,7 @@ export class EventOutboxRepository {
       const result = await tx.query<GeoEventDbRow>(
         `INSERT INTO geo_events (replicable_name, event_name, payload, trace_context)
          SELECT r, e, p, c FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::jsonb[]) WITH ORDINALITY AS t(r, e, p, c, n)
+         ${options.onlyWithEnabledSecondary === true ? `WHERE ${ENABLED_SECONDARY_EXISTS}` : ''}
          ORDER BY n
          RETURNING ${COLUMNS}`,
         [

@@ -1,4 +1,3 @@
-import { mappingPgErrors } from '../errors';
 import type { SqlExecutor } from '../transaction';
 import type { EventOutboxRepository, GeoEventRecord, NewGeoEvent } from './event-outbox-repository';
 
@@ -21,15 +20,6 @@ export class GeoEventWriter {
   async write(tx: SqlExecutor, events: readonly NewGeoEvent[]): Promise<GeoEventRecord[]> {
     const wanted = events.filter((e) => this.replicationEnabled(e.replicableName));
     if (wanted.length === 0) return [];
-    if (!(await hasEnabledSecondary(tx))) return [];
-    return this.outbox.insert(tx, wanted);
+    return this.outbox.insert(tx, wanted, { onlyWithEnabledSecondary: true });
   }
-}
-
-/** Whether `geo_sites` has an enabled secondary (GitLab: `Gitlab::Geo.secondary_nodes.any?`). */
-export async function hasEnabledSecondary(db: SqlExecutor): Promise<boolean> {
-  return mappingPgErrors('check for secondary sites', async () => {
-    const result = await db.query<{ exists: boolean }>('SELECT EXISTS (SELECT 1 FROM geo_sites WHERE NOT "primary" AND enabled) AS exists');
-    return result.rows[0]?.exists === true;
-  });
 }

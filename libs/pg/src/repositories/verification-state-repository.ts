@@ -255,7 +255,9 @@ export class PgVerificationStateRepository implements VerificationStateRepositor
     if (limit === 0) return [];
     return mappingPgErrors(`claim ${this.table}`, async () => {
       // Two locked candidate sets in one statement: the failed set only fills what the pending set
-      // left. Both scans follow the partial indexes (pending by verified_at, failed by retry_at).
+      // left. Both scans follow the partial indexes (pending by verified_at, failed by retry_at); the
+      // update then looks the claimed ids up by primary key (`= ANY (ARRAY(…))`: `IN (…)` or a join
+      // with the CTE plans as a hash join over a sequential scan of the whole table).
       // `verification_started_at` is cut to milliseconds so the token survives the round trip
       // through a JS Date exactly (recordResults compares it for equality).
       const result = await this.db.query<ClaimDbRow>(
@@ -275,7 +277,7 @@ export class PgVerificationStateRepository implements VerificationStateRepositor
          UPDATE ${this.table} AS s
          SET verification_state = ${STARTED}, verification_started_at = date_trunc('milliseconds', now())
          FROM ${this.model} AS m
-         WHERE s.id IN (SELECT id FROM pending UNION ALL SELECT id FROM failed) AND m.id = s.${this.fk}
+         WHERE s.id = ANY (ARRAY(SELECT id FROM pending UNION ALL SELECT id FROM failed)) AND m.id = s.${this.fk}
          RETURNING ${this.qualifiedStateColumns('s.')}, ${this.blobColumns}`,
         [limit],
       );
@@ -374,14 +376,15 @@ export class PgVerificationStateRepository implements VerificationStateRepositor
     if (limit === 0) return 0;
     return mappingPgErrors(`reverify stale ${this.table}`, async () => {
       const result = await this.db.query(
-        `UPDATE ${this.table} AS s SET ${this.pendingSet('s')}
-         WHERE s.id IN (
+        `WITH stale AS (
            SELECT id FROM ${this.table}
            WHERE verification_state = ${SUCCEEDED} AND verified_at < $1
            ORDER BY verified_at ASC
            LIMIT $2
            FOR UPDATE SKIP LOCKED
-         )`,
+         )
+         UPDATE ${this.table} AS s SET ${this.pendingSet('s')}
+         WHERE s.id = ANY (ARRAY(SELECT id FROM stale))`,
         [verifiedBefore, limit],
       );
       return result.rowCount ?? 0;
@@ -396,7 +399,8 @@ export class PgVerificationStateRepository implements VerificationStateRepositor
       // The range is (cursor, highest id of the next `limit` model rows]; an empty batch means the
       // cursor passed the last model row, and the range extends to infinity to catch orphans there.
       // The FK cascade normally removes state rows with their model row; the delete covers a schema
-      // without it (and is cheap: an index range scan on the unique foreign key).
+      // without it. Both sides read the state table only inside the range (an index range scan on
+      // the unique foreign key), never all of it.
       const result = await this.db.query<{ last_model_id: string | null; inserted: string; deleted: string }>(
         `WITH batch AS (
            SELECT id FROM ${this.model} WHERE id > $1 ORDER BY id LIMIT $2
@@ -405,7 +409,11 @@ export class PgVerificationStateRepository implements VerificationStateRepositor
          ), inserted AS (
            INSERT INTO ${this.table} (${this.fk}, verification_state)
            SELECT b.id, ${PENDING} FROM batch b
-           WHERE NOT EXISTS (SELECT 1 FROM ${this.table} s WHERE s.${this.fk} = b.id)
+           LEFT JOIN (
+             SELECT ${this.fk} AS model_id FROM ${this.table}
+             WHERE ${this.fk} > $1 AND ${this.fk} <= (SELECT hi FROM bounds)
+           ) AS existing ON existing.model_id = b.id
+           WHERE existing.model_id IS NULL
            ON CONFLICT (${this.fk}) DO NOTHING
            RETURNING 1
          ), deleted AS (
