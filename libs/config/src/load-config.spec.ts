@@ -7,6 +7,7 @@ const PRIMARY_ENV = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/geo',
   NATS_URL: 'nats://127.0.0.1:4222',
   BLOB_STORE_ROOT: '/var/lib/geo/blobs',
+  GEO_ADMIN_TOKEN: 'admin-token-0123456789abcdef',
 } as const;
 
 const SECONDARY_ENV = {
@@ -27,6 +28,41 @@ function configError(fn: () => unknown): ConfigError {
   }
   throw new Error('expected a ConfigError');
 }
+
+describe('loadConfig: the gateway', () => {
+  it('reads its HTTP server, admin token, sibling targets and the package size limit', () => {
+    const config = loadConfig('gateway', { ...PRIMARY_ENV, GEO_GATEWAY_HTTP_PORT: '0', GEO_NUGET_GRPC_TARGET: 'nuget.internal:7000', NUGET_MAX_PACKAGE_BYTES: '1024' });
+    expect(config.gateway).toEqual({ http: { host: '127.0.0.1', port: 0 }, adminToken: PRIMARY_ENV.GEO_ADMIN_TOKEN });
+    expect(config.siblings).toEqual({
+      nuget: 'nuget.internal:7000',
+      'event-log': '127.0.0.1:50053',
+      registry: '127.0.0.1:50054',
+      'blob-transfer': '127.0.0.1:50055',
+      checksum: '127.0.0.1:50056',
+      status: '127.0.0.1:50057',
+    });
+    expect(config.nugetLimits?.maxPackageBytes).toBe(1024);
+    expect(loadConfig('nuget', PRIMARY_ENV).siblings).toBeUndefined();
+  });
+
+  it('refuses to start without an admin token, or with a short one, without echoing it', () => {
+    const { GEO_ADMIN_TOKEN: _omitted, ...withoutToken } = PRIMARY_ENV;
+    expect(configError(() => loadConfig('gateway', withoutToken)).message).toContain('GEO_ADMIN_TOKEN: missing (required)');
+    const short = configError(() => loadConfig('gateway', { ...PRIMARY_ENV, GEO_ADMIN_TOKEN: 'short-secret' })).message;
+    expect(short).toContain('GEO_ADMIN_TOKEN: must be at least 20 characters');
+    expect(short).not.toContain('short-secret');
+  });
+
+  it('gives the nuget app every NuGet limit', () => {
+    expect(loadConfig('nuget', { ...PRIMARY_ENV, NUGET_MAX_SYMBOL_FILES: '7' }).nugetLimits).toEqual({
+      maxPackageBytes: 500 * 1024 * 1024,
+      maxUncompressedBytes: 1024 * 1024 * 1024,
+      maxCompressionRatio: 100,
+      maxZipEntries: 1000,
+      maxSymbolFiles: 7,
+    });
+  });
+});
 
 describe('loadConfig: valid environments', () => {
   it('builds the nested config of a primary with defaults', () => {
