@@ -1,12 +1,11 @@
 import { ConfigError, type JitterSource, type LoggerPort } from '@geo/domain';
 import type { AppConfig } from '@geo/config';
-import { EventOutboxRepository, GeoEventWriter, PgVerificationStateRepository } from '@geo/pg';
+import { EventOutboxRepository, GeoEventWriter, MigratedDatabase, PgVerificationStateRepository } from '@geo/pg';
 import { REPLICABLES } from '@geo/replicables';
 import type { AppContext, AppParts } from '@geo/service-kit';
 import { createBlobStore, type BlobStore } from '@geo/storage';
 import { primaryChecksumService } from './grpc/checksum-service';
 import { PgVerificationResultSink } from './pg/pg-verification-result-sink';
-import { PrimaryDatabase } from './pg/primary-database';
 import { readPrimaryVerificationSettings } from './pg/primary-site-settings';
 import { BatchVerifier } from './primary/batch-verifier';
 import { StreamingBlobChecksummer, type BlobChecksummer } from './primary/blob-checksum';
@@ -39,7 +38,7 @@ export interface PrimaryTuning {
 
 /** The primary's parts, with the workers exposed for tests and the benchmark. */
 export interface PrimaryParts extends AppParts {
-  readonly database: PrimaryDatabase;
+  readonly database: MigratedDatabase;
   readonly workers: readonly PrimaryVerificationWorker[];
   readonly api: PrimaryVerificationApi;
 }
@@ -85,10 +84,13 @@ export async function build({ config, logger }: AppContext): Promise<AppParts> {
  */
 export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: PrimaryTuning = {}): PrimaryParts {
   const checksummer = chooseChecksummer(config, logger, tuning);
-  const database = new PrimaryDatabase({
+  const database = new MigratedDatabase({
     databaseUrl: config.database.url,
+    role: 'primary',
     logger,
-    ...(tuning.maxConnections === undefined ? {} : { maxConnections: tuning.maxConnections }),
+    applicationName: 'geo-checksum',
+    // Batch jobs hold a connection only per statement, so a few serve many jobs.
+    maxConnections: tuning.maxConnections ?? 10,
   });
   const pool = database.pool;
   const replicationEnabled = (name: string): boolean => config.replication[name as keyof AppConfig['replication']]?.enabled ?? false;

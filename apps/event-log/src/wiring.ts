@@ -1,10 +1,9 @@
 import { ConfigError, type LoggerPort } from '@geo/domain';
 import type { AppConfig } from '@geo/config';
-import { EventOutboxRepository } from '@geo/pg';
+import { EventOutboxRepository, MigratedDatabase } from '@geo/pg';
 import type { AppContext, AppParts } from '@geo/service-kit';
 import { primaryEventLogService } from './grpc/event-log-service';
 import { NatsLink } from './nats/nats-link';
-import { PrimaryDatabase } from './pg/primary-database';
 import { JetStreamEventPublisher } from './relay/jetstream-event-publisher';
 import { OutboxRelay, type OutboxRelayOptions } from './relay/outbox-relay';
 
@@ -38,7 +37,8 @@ export async function build({ config, logger }: AppContext): Promise<AppParts> {
  */
 export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: PrimaryTuning = {}): AppParts {
   if (config.nats === undefined) throw new ConfigError('event-log needs NATS_URL');
-  const database = new PrimaryDatabase({ databaseUrl: config.database.url, logger, applicationName: 'geo-event-log' });
+  // The relay uses one connection at a time; gRPC reads use the rest.
+  const database = new MigratedDatabase({ databaseUrl: config.database.url, role: 'primary', logger, applicationName: 'geo-event-log', maxConnections: 4 });
   const outbox = new EventOutboxRepository(database.pool);
   const link = new NatsLink({
     servers: config.nats.url,

@@ -12,6 +12,7 @@ export {
   type GeoErrorOptions,
   HTTP_STATUS_BY_ERROR_CODE,
   httpStatusFor,
+  errorFields,
 } from './errors';
 export {
   BLOB_EVENTS,

@@ -47,3 +47,4 @@ export {
   type BackfillStep,
   type ReverifyAllFilter,
 } from './repositories/verification-state-repository';
+export { MigratedDatabase, type MigratedDatabaseOptions } from './migrated-database';

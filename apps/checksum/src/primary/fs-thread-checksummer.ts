@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { ErrorCodes, GeoError, isGeoError, UnavailableError, type LoggerPort } from '@geo/domain';
 import type { Component } from '@geo/service-kit';
 import { validateBlobKey } from '@geo/storage';
-import { errorFields } from '../support/error-fields';
+import { errorFields } from '@geo/domain';
 import { NOT_CHECKSUMMABLE_MESSAGE, type BlobChecksummer, type ChecksumOutcome } from './blob-checksum';
 
 /** Errors that mean "no blob at this key" (as `FsBlobStore` maps them): a directory is not a blob. */

@@ -4,8 +4,8 @@ import { ErrorCodes, GeoError, isGeoError, ValidationError, type LoggerPort, typ
 import { withSpan } from '@geo/otel';
 import type { VerificationStateRepository } from '@geo/pg';
 import type { Component } from '@geo/service-kit';
-import { abortableSleep } from '../support/abortable-sleep';
-import { errorFields } from '../support/error-fields';
+import { abortableSleep } from '@geo/service-kit';
+import { errorFields } from '@geo/domain';
 import type { BatchReport, BatchVerifier } from './batch-verifier';
 import { batchCapacityPerType, batchJobsFor, DEFAULT_PRIMARY_VERIFICATION_SETTINGS, type PrimaryVerificationSettings } from './capacity';
 import type { VerificationMaintenance } from './verification-maintenance';

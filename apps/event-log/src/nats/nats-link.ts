@@ -3,8 +3,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { LoggerPort } from '@geo/domain';
 import { connectNats } from '@geo/nats';
 import type { Component } from '@geo/service-kit';
-import { abortableSleep } from '../shared/abortable-sleep';
-import { errorFields } from '../shared/error-fields';
+import { abortableSleep } from '@geo/service-kit';
+import { errorFields } from '@geo/domain';
 import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayPolicy } from '../shared/retry-delay';
 
 /** JetStream handles of a live connection. */

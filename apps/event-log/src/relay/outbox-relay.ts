@@ -3,8 +3,8 @@ import { suppressTracing } from '@opentelemetry/core';
 import { ErrorCodes, GeoError, isGeoError, ValidationError, type LoggerPort } from '@geo/domain';
 import type { GeoEventRecord } from '@geo/pg';
 import type { Component } from '@geo/service-kit';
-import { abortableSleep } from '../shared/abortable-sleep';
-import { errorFields } from '../shared/error-fields';
+import { abortableSleep } from '@geo/service-kit';
+import { errorFields } from '@geo/domain';
 import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayPolicy } from '../shared/retry-delay';
 
 /** The outbox as the relay uses it; `EventOutboxRepository` satisfies it. */

@@ -1,4 +1,4 @@
-import { isGeoError } from '@geo/domain';
+import { isGeoError } from './geo-error';
 
 /** Loggable facts about a thrown value: name, message, stable code and retryability, no stack. */
 export function errorFields(error: unknown): Record<string, unknown> {
