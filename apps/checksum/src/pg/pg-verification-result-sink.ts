@@ -1,8 +1,7 @@
 import type { Pool } from 'pg';
-import { isGeoError, type LoggerPort } from '@geo/domain';
+import { errorFields, isGeoError, type LoggerPort } from '@geo/domain';
 import { withTransaction, type GeoEventWriter, type RecordedVerification, type VerificationResult, type VerificationStateRepository } from '@geo/pg';
 import type { VerificationResultSink } from '../primary/batch-verifier';
-import { errorFields } from '@geo/domain';
 
 /** Pauses between attempts when recording hits a retryable failure (a deadlock, a lost connection). */
 const RETRY_DELAYS_MS = [50, 200, 1000] as const;

@@ -1,6 +1,5 @@
-import { ErrorCodes, GeoError, isGeoError, mathRandomJitter, type JitterSource, type LoggerPort } from '@geo/domain';
+import { errorFields, ErrorCodes, GeoError, isGeoError, mathRandomJitter, type JitterSource, type LoggerPort } from '@geo/domain';
 import type { RecordedVerification, VerificationClaim, VerificationResult } from '@geo/pg';
-import { errorFields } from '@geo/domain';
 import type { BlobChecksummer, ChecksumOutcome } from './blob-checksum';
 import { verificationResultFor } from './verification-result';
 

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ErrorCodes, GeoError, isGeoError, UnavailableError, type LoggerPort } from '@geo/domain';
+import { errorFields, ErrorCodes, GeoError, isGeoError, UnavailableError, type LoggerPort } from '@geo/domain';
 import type { Component } from '@geo/service-kit';
 import { validateBlobKey } from '@geo/storage';
-import { errorFields } from '@geo/domain';
 import { NOT_CHECKSUMMABLE_MESSAGE, type BlobChecksummer, type ChecksumOutcome } from './blob-checksum';
 
 /** Errors that mean "no blob at this key" (as `FsBlobStore` maps them): a directory is not a blob. */

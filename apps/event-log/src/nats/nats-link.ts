@@ -1,10 +1,9 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { LoggerPort } from '@geo/domain';
+import { errorFields, type LoggerPort } from '@geo/domain';
 import { connectNats } from '@geo/nats';
 import type { Component } from '@geo/service-kit';
 import { abortableSleep } from '@geo/service-kit';
-import { errorFields } from '@geo/domain';
 import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayPolicy } from '../shared/retry-delay';
 
 /** JetStream handles of a live connection. */

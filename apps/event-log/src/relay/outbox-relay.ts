@@ -1,10 +1,9 @@
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { ErrorCodes, GeoError, isGeoError, ValidationError, type LoggerPort } from '@geo/domain';
+import { errorFields, ErrorCodes, GeoError, isGeoError, ValidationError, type LoggerPort } from '@geo/domain';
 import type { GeoEventRecord } from '@geo/pg';
 import type { Component } from '@geo/service-kit';
 import { abortableSleep } from '@geo/service-kit';
-import { errorFields } from '@geo/domain';
 import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayPolicy } from '../shared/retry-delay';
 
 /** The outbox as the relay uses it; `EventOutboxRepository` satisfies it. */
