@@ -68,6 +68,8 @@ const STATES_INDEXES: Record<string, string> = {
   index_packages_nuget_symbol_states_on_packages_nuget_symbol_id: `CREATE UNIQUE INDEX index_packages_nuget_symbol_states_on_packages_nuget_symbol_id ON ${S} USING btree (packages_nuget_symbol_id)`,
   index_packages_nuget_symbol_states_on_verification_state: `CREATE INDEX index_packages_nuget_symbol_states_on_verification_state ON ${S} USING btree (verification_state)`,
   index_packages_nuget_symbol_states_pending_verification: `CREATE INDEX index_packages_nuget_symbol_states_pending_verification ON ${S} USING btree (verified_at NULLS FIRST) WHERE (verification_state = 0)`,
+  // Not in the seed: ours, for the reverification sweep (migration 20261125100001).
+  index_packages_nuget_symbol_states_succeeded_verified_at: `CREATE INDEX index_packages_nuget_symbol_states_succeeded_verified_at ON ${S} USING btree (verified_at) WHERE (verification_state = 2)`,
   index_packages_nuget_symbol_states_failed_verification: `CREATE INDEX index_packages_nuget_symbol_states_failed_verification ON ${S} USING btree (verification_retry_at NULLS FIRST) WHERE (verification_state = 3)`,
   index_packages_nuget_symbol_states_needs_verification: `CREATE INDEX index_packages_nuget_symbol_states_needs_verification ON ${S} USING btree (verification_state) WHERE ((verification_state = 0) OR (verification_state = 3))`,
 };
