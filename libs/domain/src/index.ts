@@ -113,3 +113,4 @@ export {
   verifiedInPercentage,
   formatPercentage,
 } from './status/status-fields';
+export { abortableSleep } from './abortable-sleep';

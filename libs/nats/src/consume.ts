@@ -1,6 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import { isGeoError, type GeoError, type LoggerPort } from '@geo/domain';
+import { abortableSleep, isGeoError, type GeoError, type LoggerPort } from '@geo/domain';
 import { errorFields } from './logger';
 import { NATS_TRACER_NAME } from './publish';
 import { extractTraceContext } from './trace-headers';
@@ -61,18 +61,6 @@ function toInbound(m: JsMsg): InboundMessage {
     string: () => m.string(),
     json: <T>() => m.json<T>(),
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 async function settle(m: JsMsg, handler: MessageHandler, options: ConsumeOptions): Promise<void> {
@@ -151,7 +139,7 @@ export async function consume(js: JetStreamClient, stream: string, durable: stri
       failures += 1;
       const delayMs = Math.min(500 * 2 ** Math.min(failures, 6), 30_000);
       logger.warn({ stream, durable, delayMs, ...errorFields(error) }, 'nats: fetch failed; retrying');
-      await sleep(delayMs, signal);
+      await abortableSleep(delayMs, signal);
     } finally {
       signal.removeEventListener('abort', stop);
     }

@@ -12,4 +12,3 @@ export {
   type ServiceProcess,
 } from './lifecycle';
 export { runApp, healthServiceName, type AppContext, type AppParts, type RunAppOptions, type StartTracing } from './run-app';
-export { abortableSleep } from './abortable-sleep';

@@ -1,10 +1,9 @@
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { errorFields, ErrorCodes, GeoError, isGeoError, ValidationError, type LoggerPort, type ReplicableDefinition } from '@geo/domain';
+import { abortableSleep, errorFields, ErrorCodes, GeoError, isGeoError, ValidationError, type LoggerPort, type ReplicableDefinition } from '@geo/domain';
 import { withSpan } from '@geo/otel';
 import type { VerificationStateRepository } from '@geo/pg';
 import type { Component } from '@geo/service-kit';
-import { abortableSleep } from '@geo/service-kit';
 import type { BatchReport, BatchVerifier } from './batch-verifier';
 import { batchCapacityPerType, batchJobsFor, DEFAULT_PRIMARY_VERIFICATION_SETTINGS, type PrimaryVerificationSettings } from './capacity';
 import type { VerificationMaintenance } from './verification-maintenance';

@@ -1,9 +1,8 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { errorFields, type LoggerPort } from '@geo/domain';
+import { abortableSleep, errorFields, type LoggerPort } from '@geo/domain';
 import { connectNats } from '@geo/nats';
 import type { Component } from '@geo/service-kit';
-import { abortableSleep } from '@geo/service-kit';
 import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayPolicy } from '../shared/retry-delay';
 
 /** JetStream handles of a live connection. */

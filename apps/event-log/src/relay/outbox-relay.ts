@@ -1,9 +1,8 @@
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { errorFields, ErrorCodes, GeoError, isGeoError, ValidationError, type LoggerPort } from '@geo/domain';
+import { abortableSleep, errorFields, ErrorCodes, GeoError, isGeoError, ValidationError, type LoggerPort } from '@geo/domain';
 import type { GeoEventRecord } from '@geo/pg';
 import type { Component } from '@geo/service-kit';
-import { abortableSleep } from '@geo/service-kit';
 import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayPolicy } from '../shared/retry-delay';
 
 /** The outbox as the relay uses it; `EventOutboxRepository` satisfies it. */
