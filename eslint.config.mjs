@@ -14,7 +14,7 @@ const TAGS_FOR = {
   'type:proto': [],
   // Package and PDB formats: pure parsing over bytes (may hash and inflate, never touches files or network).
   'type:format': ['type:domain'],
-  'type:config': ['type:domain', 'type:catalogue'],
+  'type:config': ['type:domain', 'type:catalogue', 'type:format'],
   'type:adapter': ['type:domain', 'type:catalogue', 'type:proto'],
   'type:runtime': ['type:domain', 'type:catalogue', 'type:format', 'type:proto', 'type:adapter', 'type:config'],
   'type:testing': ['type:domain', 'type:catalogue', 'type:format', 'type:proto', 'type:adapter', 'type:config', 'type:runtime'],

@@ -1,3 +1,4 @@
+import type { PackageLimits } from '@geo/nuget-format';
 import type { ReplicableName } from '@geo/replicables';
 import type { AppName } from './apps';
 import type { BLOB_STORE_KINDS, LOG_LEVELS, SITE_ROLES } from './env-vars';
@@ -30,14 +31,8 @@ export interface PrimarySiteConfig {
   readonly secretAccessKey: string;
 }
 
-/** Limits applied to uploaded NuGet packages (`NUGET_*` variables). */
-export interface NugetLimits {
-  readonly maxPackageBytes: number;
-  readonly maxUncompressedBytes: number;
-  readonly maxCompressionRatio: number;
-  readonly maxZipEntries: number;
-  readonly maxSymbolFiles: number;
-}
+/** Limits applied to uploaded NuGet packages (`NUGET_*` variables): the format library's own shape. */
+export type NugetLimits = PackageLimits;
 
 /** The gateway's own settings. */
 export interface GatewayConfig {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ReplicableDefinition } from '@geo/domain';
+import { DEFAULT_PACKAGE_LIMITS } from '@geo/nuget-format';
 import { REPLICABLES } from '@geo/replicables';
 import {
   APP_NAMES,
@@ -68,7 +69,7 @@ const targetVars: EnvVarSpec[] = APP_NAMES.filter((app) => !APPS_CALLING_SIBLING
   schema: grpcTarget,
 }));
 
-/** NuGet package limits (defaults sized for symbol packages; GitLab's PDB count limit is 100). */
+/** NuGet package limits; defaults are `DEFAULT_PACKAGE_LIMITS` of `@geo/nuget-format` (one source). */
 export const NUGET_LIMIT_VARS = {
   maxPackageBytes: 'NUGET_MAX_PACKAGE_BYTES',
   maxUncompressedBytes: 'NUGET_MAX_UNCOMPRESSED_BYTES',
@@ -81,7 +82,7 @@ const nugetLimitVars: EnvVarSpec[] = [
   {
     name: NUGET_LIMIT_VARS.maxPackageBytes,
     required: 'no',
-    default: String(500 * 1024 * 1024),
+    default: String(DEFAULT_PACKAGE_LIMITS.maxPackageBytes),
     description: 'Largest accepted `.nupkg`/`.snupkg` upload in bytes (GitLab `nuget_max_file_size`); larger bodies get 413.',
     apps: APPS_READING_NUGET_LIMITS,
     schema: positiveInt,
@@ -89,7 +90,7 @@ const nugetLimitVars: EnvVarSpec[] = [
   {
     name: NUGET_LIMIT_VARS.maxUncompressedBytes,
     required: 'no',
-    default: String(1024 * 1024 * 1024),
+    default: String(DEFAULT_PACKAGE_LIMITS.maxUncompressedBytes),
     description: 'Largest total uncompressed size of a package\'s entries in bytes (zip-bomb guard).',
     apps: ['nuget'],
     schema: positiveInt,
@@ -97,7 +98,7 @@ const nugetLimitVars: EnvVarSpec[] = [
   {
     name: NUGET_LIMIT_VARS.maxCompressionRatio,
     required: 'no',
-    default: '100',
+    default: String(DEFAULT_PACKAGE_LIMITS.maxCompressionRatio),
     description: 'Largest uncompressed/compressed size ratio of a package entry (zip-bomb guard).',
     apps: ['nuget'],
     schema: positiveInt,
@@ -105,7 +106,7 @@ const nugetLimitVars: EnvVarSpec[] = [
   {
     name: NUGET_LIMIT_VARS.maxZipEntries,
     required: 'no',
-    default: '1000',
+    default: String(DEFAULT_PACKAGE_LIMITS.maxZipEntries),
     description: 'Largest number of entries in a package archive.',
     apps: ['nuget'],
     schema: positiveInt,
@@ -113,7 +114,7 @@ const nugetLimitVars: EnvVarSpec[] = [
   {
     name: NUGET_LIMIT_VARS.maxSymbolFiles,
     required: 'no',
-    default: '100',
+    default: String(DEFAULT_PACKAGE_LIMITS.maxSymbolFiles),
     description: 'Largest number of PDB files in one `.snupkg` (GitLab: 100).',
     apps: ['nuget'],
     schema: positiveInt,

@@ -1,4 +1,5 @@
 import { ConfigError } from '@geo/domain';
+import { DEFAULT_PACKAGE_LIMITS } from '@geo/nuget-format';
 import { REPLICABLES, type ReplicableName } from '@geo/replicables';
 import type { AppConfig, BlobStoreConfig, BlobStoreKind, LogLevel, SiteRole } from './app-config';
 import {
@@ -72,12 +73,6 @@ function parseVars(app: AppName, env: Env): { values: Map<string, unknown>; prob
   return { values, problems };
 }
 
-/** A variable's documented default as a number (for settings an app does not read itself). */
-function defaultNumber(name: string): number {
-  const raw = ENV_VARS.find((v) => v.name === name)?.default;
-  return Number(raw);
-}
-
 /** Shapes parsed values into the nested config. Only called once every variable validated. */
 function toAppConfig(app: AppName, values: Map<string, unknown>): AppConfig {
   const str = (name: string): string => values.get(name) as string;
@@ -113,12 +108,13 @@ function toAppConfig(app: AppName, values: Map<string, unknown>): AppConfig {
     : undefined;
   const nugetLimits = APPS_READING_NUGET_LIMITS.includes(app)
     ? {
-        maxPackageBytes: num(NUGET_LIMIT_VARS.maxPackageBytes),
-        // The gateway reads only the body limit; the rest fall back to the documented defaults.
-        maxUncompressedBytes: num(NUGET_LIMIT_VARS.maxUncompressedBytes) || defaultNumber(NUGET_LIMIT_VARS.maxUncompressedBytes),
-        maxCompressionRatio: num(NUGET_LIMIT_VARS.maxCompressionRatio) || defaultNumber(NUGET_LIMIT_VARS.maxCompressionRatio),
-        maxZipEntries: num(NUGET_LIMIT_VARS.maxZipEntries) || defaultNumber(NUGET_LIMIT_VARS.maxZipEntries),
-        maxSymbolFiles: num(NUGET_LIMIT_VARS.maxSymbolFiles) || defaultNumber(NUGET_LIMIT_VARS.maxSymbolFiles),
+        // The gateway reads only the body limit; the other fields are the defaults there.
+        ...DEFAULT_PACKAGE_LIMITS,
+        ...Object.fromEntries(
+          Object.entries(NUGET_LIMIT_VARS)
+            .filter(([, name]) => values.has(name))
+            .map(([field, name]) => [field, num(name)]),
+        ),
       }
     : undefined;
 

@@ -1,7 +1,6 @@
 /**
- * Resource limits for one uploaded package. Same shape as `NugetLimits` in `@geo/config`; it is
- * duplicated here because a format lib must not depend on the config lib (the app passes its
- * config slice in, and the two interfaces stay assignable to each other).
+ * Resource limits for one uploaded package. `@geo/config` uses this type as `NugetLimits` and takes
+ * the `NUGET_*` defaults from {@link DEFAULT_PACKAGE_LIMITS}, so the defaults have one source.
  */
 export interface PackageLimits {
   /** Size of the upload itself (the zip bytes). */

@@ -1,4 +1,4 @@
-import { type PackageLimits, type RejectReason, readPortablePdb } from '@geo/nuget-format';
+import { DEFAULT_PACKAGE_LIMITS, type PackageLimits, type RejectReason, readPortablePdb } from '@geo/nuget-format';
 import { readFixture } from './fixtures';
 import { buildNupkg, buildSnupkg, nuspecXml, patchPortablePdbId } from './symbol-packages';
 import { type ZipEntrySpec, truncateZip } from './zip-writer';
@@ -11,11 +11,9 @@ const MIB = 1024 * 1024;
  * (`NUGET_MAX_*` settings), or the size cases will not trip.
  */
 export const TEST_PACKAGE_LIMITS: PackageLimits = Object.freeze({
+  ...DEFAULT_PACKAGE_LIMITS,
   maxPackageBytes: 8 * MIB,
   maxUncompressedBytes: 32 * MIB,
-  maxCompressionRatio: 100,
-  maxZipEntries: 1000,
-  maxSymbolFiles: 100,
 });
 
 export interface MalformedPackageContext {
