@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { APP_NAMES, type AppName } from '@geo/config';
 import { migrate } from '@geo/pg';
+import { testServiceUrls } from '@geo/testing';
 import { waitForGrpcHealth } from './lib/grpc-health';
 import { siteEnv, waitForHttpHealth } from './lib/site-env';
 
@@ -82,17 +83,6 @@ function runningPid(site: SiteSpec, app: AppName): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').trim());
   return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
-}
-
-function readServicesEnv(): Record<string, string> {
-  const file = join(DEV, 'services.env');
-  if (!existsSync(file)) throw new Error('.dev/services.env is missing: run `bash tools/dev/services up` first (npm run dev:up does)');
-  return Object.fromEntries(
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
 }
 
 function readJson<T>(file: string, fallback: T): T {
@@ -181,7 +171,8 @@ async function ensureDevProject(primary: SiteEntry, secrets: Secrets): Promise<v
 }
 
 async function up(): Promise<void> {
-  const services = readServicesEnv();
+  // tools/dev/dev-sites ran `services up` first, which wrote .dev/services.env.
+  const services = testServiceUrls();
   const secrets = readJson<Secrets>(SECRETS_JSON, {});
   const entries: SiteEntry[] = [];
   for (const site of SITES) {
@@ -192,15 +183,15 @@ async function up(): Promise<void> {
 
     const running = APP_NAMES.filter((app) => runningPid(site, app) !== undefined);
     if (running.length < APP_NAMES.length) {
-      await ensureDatabase(services.GEO_TEST_PG_URL!, site.database);
-      await migrate({ role: site.role, databaseUrl: databaseUrl(services.GEO_TEST_PG_URL!, site.database) });
+      await ensureDatabase(services.pgAdminUrl, site.database);
+      await migrate({ role: site.role, databaseUrl: databaseUrl(services.pgAdminUrl, site.database) });
       for (const app of APP_NAMES) {
         if (running.includes(app)) continue;
         const env = siteEnv({
           name: site.name,
           role: site.role,
-          databaseUrl: databaseUrl(services.GEO_TEST_PG_URL!, site.database),
-          natsUrl: services.GEO_TEST_NATS_URL!,
+          databaseUrl: databaseUrl(services.pgAdminUrl, site.database),
+          natsUrl: services.natsUrl,
           blobRoot: join(siteDir(site), 'blobs'),
           adminToken,
           httpPort: site.httpPort,

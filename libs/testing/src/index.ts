@@ -24,3 +24,4 @@ export {
   type MalformedPackageCase,
   type MalformedPackageContext,
 } from './nuget/malformed-packages';
+export { freePort } from './free-port';

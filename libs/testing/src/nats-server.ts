@@ -2,9 +2,9 @@
 // wipe to simulate an outage. The shared server on 4222 must never be stopped.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port';
 
 const NATS_SERVER_BINARY = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
 const READY_TIMEOUT_MS = 5000;
@@ -21,17 +21,6 @@ export interface PrivateNatsServer {
   wipe(): Promise<void>;
   /** Stops the server and removes its storage. */
   dispose(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port bound'))));
-    });
-  });
 }
 
 function waitUntilReady(child: ChildProcess): Promise<void> {

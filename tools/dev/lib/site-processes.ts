@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { APP_NAMES, type AppName } from '@geo/config';
+import { freePort } from '@geo/testing';
 import { waitForGrpcHealth } from './grpc-health';
 import { siteEnv, waitForHttpHealth } from './site-env';
 
@@ -41,19 +41,6 @@ export interface RunningSite {
   restart(app: AppName): Promise<void>;
   /** The tail of an app's log, for failure messages. */
   logTail(app: AppName, lines?: number): string;
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 function exited(child: ChildProcess): Promise<void> {
