@@ -14,7 +14,17 @@ export interface FsBlobStoreOptions {
   readonly root: string;
 }
 
-const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+/** errno codes that mean "no blob at this key" (a directory is not a blob). */
+export const FS_MISSING_BLOB_ERRNOS: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+const MISSING = FS_MISSING_BLOB_ERRNOS;
+
+/**
+ * Where the fs store keeps `key` under `root` (throws `INVALID_BLOB_KEY` for an unsafe key). The one
+ * key-to-path rule: readers that bypass the store for speed (the checksum threads) use it too.
+ */
+export function fsBlobPath(root: string, key: string): string {
+  return join(root, ...validateBlobKey(key).split('/'));
+}
 
 // Duck-typed: errors from node:fs may come from another realm (jest), so `instanceof` lies.
 function errno(error: unknown): string | undefined {
@@ -67,7 +77,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   #path(key: string): string {
-    return join(this.#root, ...validateBlobKey(key).split('/'));
+    return fsBlobPath(this.#root, key);
   }
 
   async put(key: string, source: BlobSource, options: PutOptions = {}): Promise<PutResult> {

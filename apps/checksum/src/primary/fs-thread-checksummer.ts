@@ -1,12 +1,9 @@
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { errorFields, ErrorCodes, GeoError, isGeoError, UnavailableError, type LoggerPort } from '@geo/domain';
 import type { Component } from '@geo/service-kit';
-import { validateBlobKey } from '@geo/storage';
+import { FS_MISSING_BLOB_ERRNOS, fsBlobPath } from '@geo/storage';
 import { NOT_CHECKSUMMABLE_MESSAGE, type BlobChecksummer, type ChecksumOutcome } from './blob-checksum';
 
-/** Errors that mean "no blob at this key" (as `FsBlobStore` maps them): a directory is not a blob. */
-const MISSING_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 
 /** Threads reading and hashing; two let a cold disk serve two reads at once. */
 export const DEFAULT_CHECKSUM_THREADS = 2;
@@ -79,8 +76,8 @@ export interface FsThreadChecksummerOptions {
  * `sha256sum` (tools/bench/verify.ts). Here one message carries a batch, and the thread reads with
  * plain synchronous calls, never blocking the event loop that serves gRPC and PostgreSQL.
  *
- * Invariants shared with `FsBlobStore` (checked by the conformance spec): a key maps to
- * `<root>/<key>` after `validateBlobKey`; ENOENT/ENOTDIR/EISDIR mean "no such blob"; the open
+ * Shared with `FsBlobStore` by construction: the key-to-path rule (`fsBlobPath`) and what counts as
+ * "no such blob" (`FS_MISSING_BLOB_ERRNOS`); the conformance spec still compares the two. The open
  * descriptor pins one version of a blob replaced meanwhile (writes are rename-atomic).
  */
 export class FsThreadChecksummer implements BlobChecksummer, Component {
@@ -110,19 +107,20 @@ export class FsThreadChecksummer implements BlobChecksummer, Component {
   }
 
   async checksumAll(keys: readonly string[]): Promise<ChecksumOutcome[]> {
-    const outcomes: (ChecksumOutcome | undefined)[] = keys.map((key) => this.keyProblem(key));
-    const wanted = keys.flatMap((key, i) => (outcomes[i] === undefined ? [{ i, key }] : []));
+    const paths = keys.map((key) => this.pathOf(key));
+    const outcomes: (ChecksumOutcome | undefined)[] = paths.map((p) => (typeof p === 'string' ? undefined : p));
+    const wanted = keys.flatMap((key, i) => (outcomes[i] === undefined ? [{ i, key, path: paths[i] as string }] : []));
     if (wanted.length > 0) {
-      const results = await this.run(wanted.map(({ key }) => join(this.options.root, ...key.split('/'))));
+      const results = await this.run(wanted.map(({ path }) => path));
       wanted.forEach(({ i, key }, n) => (outcomes[i] = this.outcomeOf(key, results[n])));
     }
     return outcomes.map((o) => o ?? { kind: 'error', message: 'internal: no checksum outcome', code: ErrorCodes.INTERNAL });
   }
 
-  private keyProblem(key: string): ChecksumOutcome | undefined {
+  /** The blob's path by the store's own rule, or the outcome for an unsafe key. */
+  private pathOf(key: string): string | ChecksumOutcome {
     try {
-      validateBlobKey(key);
-      return undefined;
+      return fsBlobPath(this.options.root, key);
     } catch (error) {
       return { kind: 'error', message: error instanceof Error ? error.message : String(error), ...(isGeoError(error) ? { code: error.code } : {}) };
     }
@@ -131,7 +129,7 @@ export class FsThreadChecksummer implements BlobChecksummer, Component {
   private outcomeOf(key: string, result: ThreadResult | undefined): ChecksumOutcome {
     if (result?.checksum !== undefined) return { kind: 'checksum', checksum: result.checksum };
     const code = result?.errorCode ?? 'EUNKNOWN';
-    if (MISSING_CODES.has(code)) return { kind: 'error', message: NOT_CHECKSUMMABLE_MESSAGE, code: ErrorCodes.FILE_NOT_FOUND };
+    if (FS_MISSING_BLOB_ERRNOS.has(code)) return { kind: 'error', message: NOT_CHECKSUMMABLE_MESSAGE, code: ErrorCodes.FILE_NOT_FOUND };
     // Same wording as FsBlobStore's I/O failures.
     return { kind: 'error', message: `fs blob store: read ${key} failed: ${code}`, code: ErrorCodes.UNAVAILABLE };
   }
