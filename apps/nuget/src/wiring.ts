@@ -1,9 +1,9 @@
 import { ConfigError, type LoggerPort } from '@geo/domain';
 import { NugetServiceService } from '@geo/proto';
-import { assertMigrated, createPool, EventOutboxRepository, GeoEventWriter } from '@geo/pg';
+import { EventOutboxRepository, GeoEventWriter, MigratedDatabase } from '@geo/pg';
 import { createBlobStore } from '@geo/storage';
 import type { AppConfig } from '@geo/config';
-import type { AppContext, AppParts, Component } from '@geo/service-kit';
+import type { AppContext, AppParts } from '@geo/service-kit';
 import type { Pool } from 'pg';
 import { fileStoreFor } from './domain/model';
 import { PgNamespaceRepository } from './adapters/pg-namespaces';
@@ -14,15 +14,6 @@ import { createNugetService, type NugetServiceDeps } from './grpc/nuget-service'
 
 /** Connections for concurrent pushes: each symbol push holds one for its blob writes and inserts. */
 const POOL_SIZE = 20;
-
-/** The pool as a lifecycle component: checks the schema on start, drains on stop. */
-function poolComponent(pool: Pool): Component {
-  return {
-    name: 'postgres',
-    start: () => assertMigrated(pool, 'primary'),
-    stop: () => pool.end(),
-  };
-}
 
 /** The service's dependencies from config (no I/O happens here; connections open lazily). */
 export function nugetServiceDeps(config: AppConfig, pool: Pool, logger: LoggerPort): NugetServiceDeps {
@@ -56,15 +47,16 @@ export function build({ config, logger }: AppContext): AppParts {
     logger.info({ role: config.site.role }, 'nuget on a secondary site: no NuGet service yet (health only)');
     return {};
   }
-  const pool = createPool({
+  const database = new MigratedDatabase({
     databaseUrl: config.database.url,
-    max: POOL_SIZE,
+    role: 'primary',
+    logger,
     applicationName: 'geo-nuget',
-    onIdleError: (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed; the pool replaces it'),
+    maxConnections: POOL_SIZE,
   });
-  const service = createNugetService(nugetServiceDeps(config, pool, logger));
+  const service = createNugetService(nugetServiceDeps(config, database.pool, logger));
   return {
-    components: [poolComponent(pool)],
+    components: [database],
     grpcServices: [{ definition: NugetServiceService, implementation: service }],
   };
 }
