@@ -3,7 +3,7 @@ import type { AppConfig } from '@geo/config';
 import { EventOutboxRepository, MigratedDatabase } from '@geo/pg';
 import type { AppContext, AppParts } from '@geo/service-kit';
 import { primaryEventLogService } from './grpc/event-log-service';
-import { NatsLink } from './nats/nats-link';
+import { NatsLink } from '@geo/nats';
 import { JetStreamEventPublisher } from './relay/jetstream-event-publisher';
 import { OutboxRelay, type OutboxRelayOptions } from './relay/outbox-relay';
 

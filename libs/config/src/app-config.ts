@@ -1,6 +1,6 @@
 import type { PackageLimits } from '@geo/nuget-format';
 import type { ReplicableName } from '@geo/replicables';
-import type { AppName } from './apps';
+import type { AppName, PrimaryAppCalled } from './apps';
 import type { BLOB_STORE_KINDS, LOG_LEVELS, SITE_ROLES } from './env-vars';
 
 export type SiteRole = (typeof SITE_ROLES)[number];
@@ -26,9 +26,14 @@ export type BlobStoreConfig = FsBlobStoreConfig | S3BlobStoreConfig;
 
 /** How a secondary reaches and authenticates to its primary. */
 export interface PrimarySiteConfig {
+  /** `GEO_PRIMARY_GRPC_URL` (one gRPC ingress routing by service), the base of `grpcUrls`. */
   readonly grpcUrl: string;
+  /** Address of each primary app this site calls: its `GEO_PRIMARY_<APP>_GRPC_URL`, else `grpcUrl`. */
+  readonly grpcUrls: Readonly<Record<PrimaryAppCalled, string>>;
   readonly accessKey: string;
   readonly secretAccessKey: string;
+  /** The primary's NATS (its `GEO_EVENTS` stream); only the event-log app reads it. */
+  readonly natsUrl: string | undefined;
 }
 
 /** Limits applied to uploaded NuGet packages (`NUGET_*` variables): the format library's own shape. */
@@ -38,6 +43,8 @@ export type NugetLimits = PackageLimits;
 export interface GatewayConfig {
   readonly http: { readonly host: string; readonly port: number };
   readonly adminToken: string;
+  /** Secondaries: the primary's public HTTP address, where symbol requests not served locally are proxied. */
+  readonly primaryHttpUrl: string | undefined;
 }
 
 /**

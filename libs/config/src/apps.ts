@@ -30,13 +30,22 @@ export function grpcPortVar(app: AppName): string {
 export const APPS_USING_NATS: readonly AppName[] = ['event-log', 'registry', 'blob-transfer', 'checksum'];
 
 /** Apps that read or write blobs (ingest, transfer, checksum, orphan removal). */
-export const APPS_USING_BLOB_STORE: readonly AppName[] = ['nuget', 'registry', 'blob-transfer', 'checksum'];
+export const APPS_USING_BLOB_STORE: readonly AppName[] = ['nuget', 'event-log', 'registry', 'blob-transfer', 'checksum'];
 
 /**
  * Apps that call the primary's gRPC services when running on a secondary (DESIGN §2 "Cross-site
  * traffic"); only they need the site-to-site credentials.
  */
-export const APPS_CALLING_PRIMARY: readonly AppName[] = ['registry', 'blob-transfer', 'checksum', 'status'];
+export const APPS_CALLING_PRIMARY: readonly AppName[] = ['event-log', 'registry', 'blob-transfer', 'checksum', 'status'];
+
+/** The primary's apps that secondaries call (each reachable through `GEO_PRIMARY_GRPC_URL` or its own override). */
+export const PRIMARY_APPS_CALLED: readonly AppName[] = ['registry', 'blob-transfer', 'status'];
+export type PrimaryAppCalled = 'registry' | 'blob-transfer' | 'status';
+
+/** `GEO_PRIMARY_<APP>_GRPC_URL`: per-app override of the primary's gRPC address. */
+export function primaryGrpcUrlVar(app: AppName): string {
+  return `GEO_PRIMARY_${app.toUpperCase().replace(/-/g, '_')}_GRPC_URL`;
+}
 
 /** Apps that call the other apps of their own site over gRPC (the gateway fronts them all). */
 export const APPS_CALLING_SIBLINGS: readonly AppName[] = ['gateway'];

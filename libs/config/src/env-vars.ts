@@ -12,6 +12,8 @@ import {
   APPS_USING_NATS,
   DEFAULT_GRPC_PORTS,
   grpcPortVar,
+  PRIMARY_APPS_CALLED,
+  primaryGrpcUrlVar,
   type AppName,
 } from './apps';
 import { bool, grpcTarget, host, nonEmpty, oneOf, port, positiveInt, token, urlWith } from './value-schemas';
@@ -45,6 +47,15 @@ export interface EnvVarSpec {
 }
 
 const ALL = APP_NAMES;
+
+const primaryOverrideVars: EnvVarSpec[] = PRIMARY_APPS_CALLED.map((app) => ({
+  name: primaryGrpcUrlVar(app),
+  required: 'no',
+  default: undefined,
+  description: `Secondaries: address of the primary's \`${app}\` app when it is not reachable through \`GEO_PRIMARY_GRPC_URL\`.`,
+  apps: APPS_CALLING_PRIMARY,
+  schema: urlWith('http', 'https', 'grpc', 'grpcs'),
+}));
 
 /** `GEO_<REPLICABLE>_REPLICATION`: the definition's GitLab flag (`geo_<replicable>_replication`) as an env var. */
 export function replicationFlagVar(def: Pick<ReplicableDefinition, 'replicationFlag'>): string {
@@ -262,6 +273,23 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
     apps: APPS_CALLING_PRIMARY,
     schema: nonEmpty,
     secret: true,
+  },
+  ...primaryOverrideVars,
+  {
+    name: 'GEO_PRIMARY_NATS_URL',
+    required: 'on-secondary',
+    default: undefined,
+    description: "Secondaries: the primary's NATS server, whose `GEO_EVENTS` stream the event-log app consumes.",
+    apps: ['event-log'],
+    schema: urlWith('nats', 'tls', 'ws', 'wss'),
+  },
+  {
+    name: 'GEO_PRIMARY_HTTP_URL',
+    required: 'on-secondary',
+    default: undefined,
+    description: "Secondaries: the primary gateway's HTTP address; symbol downloads not served locally are proxied there.",
+    apps: ['gateway'],
+    schema: urlWith('http', 'https'),
   },
   ...replicationFlagVars,
   ...targetVars,

@@ -20,7 +20,10 @@ export {
   APPS_CALLING_SIBLINGS,
   APPS_READING_NUGET_LIMITS,
   grpcTargetVar,
+  PRIMARY_APPS_CALLED,
+  primaryGrpcUrlVar,
   type AppName,
+  type PrimaryAppCalled,
 } from './apps';
 export { renderEnvTable, withEnvTable, ENV_TABLE_START, ENV_TABLE_END } from './env-table';
 export type {

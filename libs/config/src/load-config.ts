@@ -12,6 +12,9 @@ import {
   grpcPortVar,
   grpcTargetVar,
   isAppName,
+  PRIMARY_APPS_CALLED,
+  primaryGrpcUrlVar,
+  type PrimaryAppCalled,
   type AppName,
 } from './apps';
 import { ENV_VARS, NUGET_LIMIT_VARS, replicationFlagVar, type EnvVarSpec } from './env-vars';
@@ -127,12 +130,24 @@ function toAppConfig(app: AppName, values: Map<string, unknown>): AppConfig {
     blobStore,
     primary:
       APPS_CALLING_PRIMARY.includes(app) && role === 'secondary'
-        ? { grpcUrl: str('GEO_PRIMARY_GRPC_URL'), accessKey: str('GEO_ACCESS_KEY'), secretAccessKey: str('GEO_SECRET_ACCESS_KEY') }
+        ? {
+            grpcUrl: str('GEO_PRIMARY_GRPC_URL'),
+            grpcUrls: Object.fromEntries(
+              PRIMARY_APPS_CALLED.map((a) => [a, opt(primaryGrpcUrlVar(a)) ?? str('GEO_PRIMARY_GRPC_URL')]),
+            ) as Record<PrimaryAppCalled, string>,
+            accessKey: str('GEO_ACCESS_KEY'),
+            secretAccessKey: str('GEO_SECRET_ACCESS_KEY'),
+            natsUrl: opt('GEO_PRIMARY_NATS_URL'),
+          }
         : undefined,
     siblings,
     gateway:
       app === 'gateway'
-        ? { http: { host: str('GEO_GATEWAY_HTTP_HOST'), port: num('GEO_GATEWAY_HTTP_PORT') }, adminToken: str('GEO_ADMIN_TOKEN') }
+        ? {
+            http: { host: str('GEO_GATEWAY_HTTP_HOST'), port: num('GEO_GATEWAY_HTTP_PORT') },
+            adminToken: str('GEO_ADMIN_TOKEN'),
+            primaryHttpUrl: opt('GEO_PRIMARY_HTTP_URL'),
+          }
         : undefined,
     nugetLimits,
     replication,

@@ -28,6 +28,7 @@ export {
   type ReplicableDefinition,
   defineReplicable,
 } from './replication/define-replicable';
+export type { FileStore, ReplicableRecord, ReplicationScope, SiteSettings } from './replication/replicable-record';
 export { type TransitionContext, type TransitionRule, type SmallintEnum, smallintEnum } from './state-machine';
 export { type LoggerPort, silentLogger } from './logging';
 export { FAILURE_TEXT_MAX_LENGTH, TRUNCATE_OMISSION, truncate, failureText } from './text/truncate';
@@ -114,3 +115,4 @@ export {
   formatPercentage,
 } from './status/status-fields';
 export { abortableSleep } from './abortable-sleep';
+export { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayPolicy } from './retry-delay';

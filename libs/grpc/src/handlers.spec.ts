@@ -33,13 +33,14 @@ const catalogue: RegistryCatalogServiceServer = {
     try {
       for (let id = req.idFrom; id <= req.idTo; id += 1) {
         if (req.replicableName === 'fail-at-3' && id === 3) throw new UnavailableError('lost the primary');
-        yield { replicable: { replicableName: req.replicableName, modelRecordId: id, size: 1, blobKey: `k/${id}`, fileStore: 1, verificationState: 0, checksum: '' } };
+        yield { replicable: { replicableName: req.replicableName, modelRecordId: id, size: 1, blobKey: `k/${id}`, fileStore: 1, verificationState: 0, checksum: '', attributes: {} } };
       }
       if (req.replicableName === 'endless') for (;;) yield { replicable: undefined };
     } finally {
       streamFinallyRan = true;
     }
   }, { logger }),
+  describeCatalog: wrapUnary(async () => ({ maxModelRecordId: 0 }), { logger }),
 };
 
 describe('wrapUnary / wrapServerStream', () => {

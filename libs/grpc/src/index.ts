@@ -48,3 +48,13 @@ export {
   type GrpcClientConstructor,
   type ChannelClientOptions,
 } from './client';
+export { fromProtoVerificationState, toProtoVerificationState } from './codecs/verification-state-codec';
+export {
+  toProtoReplicable,
+  fromProtoReplicable,
+  toProtoSelectiveSync,
+  fromProtoSelectiveSync,
+  toProtoSiteSettings,
+  fromProtoSiteSettings,
+} from './codecs/replicable-codec';
+export { PrimaryCatalogClient, type PrimaryCatalogClientOptions, type CatalogDescription } from './primary-catalog-client';

@@ -30,7 +30,7 @@ const blobTransfer: BlobTransferServiceServer = {
     await authenticate(call);
     if (req.modelRecordId === 2) throw new NotFoundError('Packages::Nuget::Symbol #2 file not found', {}, ErrorCodes.FILE_NOT_FOUND);
     if (req.modelRecordId !== 1) throw new NotFoundError(`${req.replicableName} not found`);
-    yield { part: { $case: 'header', header: { size: BLOB.length, checksum: '', contentType: 'application/octet-stream' } } };
+    yield { part: { $case: 'header', header: { size: BLOB.length, checksum: '', contentType: 'application/octet-stream', blobKey: 'k/1' } } };
     for (let i = 0; i < BLOB.length; i += 512) yield { part: { $case: 'chunk', chunk: BLOB.subarray(i, i + 512) } };
   }),
 };
@@ -109,7 +109,7 @@ describe('startGrpcServer (in-process, loopback)', () => {
   it('streams a blob to an authenticated caller: header first, then chunks', async () => {
     const req = { replicableName: 'packages_nuget_symbol', modelRecordId: 1 };
     const parts = await retrieve(req, signed(req));
-    expect(parts[0]?.part).toEqual({ $case: 'header', header: { size: BLOB.length, checksum: '', contentType: 'application/octet-stream' } });
+    expect(parts[0]?.part).toEqual({ $case: 'header', header: { size: BLOB.length, checksum: '', contentType: 'application/octet-stream', blobKey: 'k/1' } });
     const chunks = parts.slice(1).map((p) => (p.part?.$case === 'chunk' ? p.part.chunk : Buffer.alloc(0)));
     expect(Buffer.concat(chunks).equals(BLOB)).toBe(true);
   });

@@ -27,3 +27,4 @@ export {
   type MessageOutcome,
 } from './consume';
 export { extractTraceContext, injectTraceContext, natsHeadersGetter, natsHeadersSetter } from './trace-headers';
+export { NatsLink, type NatsLinkOptions, type JetStreamSession } from './nats-link';

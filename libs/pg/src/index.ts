@@ -27,6 +27,7 @@ export {
   type SyncFailure,
   type ClaimSyncBatchOptions,
 } from './repositories/registry-repository';
+export { PgReplicableRecordRepository } from './repositories/replicable-record-repository';
 export { type StoredRegistryRow } from './repositories/registry-row-mapping';
 export {
   EventOutboxRepository,

@@ -12,5 +12,7 @@ export const packagesNugetSymbol = defineReplicable({
     fileStoreColumn: 'file_store',
     projectIdColumn: 'project_id',
     sizeColumn: 'size',
+    // The symbol server's lookup (SSQP file + signature, SymbolChecksum against file_sha256).
+    attributeColumns: ['file', 'signature', 'file_sha256'],
   },
 });

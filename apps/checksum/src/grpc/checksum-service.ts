@@ -1,8 +1,7 @@
 import { ValidationError, type LoggerPort } from '@geo/domain';
-import { wrapUnary, type GrpcServiceRegistration } from '@geo/grpc';
+import { fromProtoVerificationState, toProtoVerificationState, wrapUnary, type GrpcServiceRegistration } from '@geo/grpc';
 import { ChecksumServiceService, type ChecksumServiceServer, type ReplicableRef } from '@geo/proto';
 import type { PrimaryVerificationApi } from '../primary/primary-verification-api';
-import { fromProtoVerificationState, toProtoVerificationState } from './verification-state-codec';
 
 function requireRef(ref: ReplicableRef | undefined): ReplicableRef {
   if (ref === undefined) throw new ValidationError('ref is required');

@@ -2,7 +2,7 @@ import { context, propagation, ROOT_CONTEXT, type Context } from '@opentelemetry
 import { UnavailableError, type LoggerPort } from '@geo/domain';
 import { ensureStream, GEO_EVENTS_SUBJECT_PREFIX, geoEventsStream, publish, type EventsStreamOptions, type StreamSpec } from '@geo/nats';
 import type { GeoEventRecord } from '@geo/pg';
-import type { JetStreamSession } from '../nats/nats-link';
+import type { JetStreamSession } from '@geo/nats';
 import { toOutgoingGeoEvent } from './geo-event-message';
 import type { GeoEventPublisher } from './outbox-relay';
 

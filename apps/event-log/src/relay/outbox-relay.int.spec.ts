@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import { ErrorCodes, UnavailableError } from '@geo/domain';
 import { createPool, EventOutboxRepository, migrate, withTransaction, type GeoEventRecord, type NewGeoEvent } from '@geo/pg';
 import { createTestDatabase, privateNatsServer, uniqueName, type PrivateNatsServer, type TestDatabase } from '@geo/testing';
-import { NatsLink } from '../nats/nats-link';
+import { NatsLink } from '@geo/nats';
 import { recordingLogger } from '../test-support/recording-logger';
 import { waitFor } from '../test-support/wait-for';
 import { parseGeoEventMessage } from './geo-event-message';

@@ -3,7 +3,7 @@ import { suppressTracing } from '@opentelemetry/core';
 import { abortableSleep, errorFields, ErrorCodes, GeoError, isGeoError, ValidationError, type LoggerPort } from '@geo/domain';
 import type { GeoEventRecord } from '@geo/pg';
 import type { Component } from '@geo/service-kit';
-import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayPolicy } from '../shared/retry-delay';
+import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayPolicy } from '@geo/domain';
 
 /** The outbox as the relay uses it; `EventOutboxRepository` satisfies it. */
 export interface RelayOutbox {

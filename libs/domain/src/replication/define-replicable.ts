@@ -36,6 +36,11 @@ export interface ReplicableSource {
   readonly projectIdColumn: string;
   /** Column holding the size in bytes. */
   readonly sizeColumn: string;
+  /**
+   * Further model columns a secondary keeps per record (sent as text; bytea as lowercase hex), so
+   * it can serve the record by the application's own lookup without asking the primary.
+   */
+  readonly attributeColumns: readonly string[];
 }
 
 export interface ReplicableInput<Name extends string> {

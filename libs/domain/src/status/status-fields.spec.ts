@@ -17,7 +17,7 @@ const symbol = defineReplicable({
   title: { one: 'NuGet Symbol', many: 'NuGet Symbols' },
   gitlab: { modelClass: 'Packages::Nuget::Symbol', uploaderClass: 'Packages::Nuget::SymbolUploader' },
   strategy: { kind: 'blob', immutable: true },
-  source: { table: 'packages_nuget_symbols', blobKeyColumn: 'object_storage_key', fileStoreColumn: 'file_store', projectIdColumn: 'project_id', sizeColumn: 'size' },
+  source: { table: 'packages_nuget_symbols', blobKeyColumn: 'object_storage_key', fileStoreColumn: 'file_store', projectIdColumn: 'project_id', sizeColumn: 'size', attributeColumns: [] },
 });
 
 describe('statusFieldsFor', () => {

@@ -8,7 +8,7 @@ const packageFile = defineReplicable({
   title: { one: 'Package File', many: 'Package Files' },
   gitlab: { modelClass: 'Packages::PackageFile', uploaderClass: 'Packages::PackageFileUploader' },
   strategy: { kind: 'blob', immutable: true },
-  source: { table: 'packages_package_files', blobKeyColumn: 'file', fileStoreColumn: 'file_store', projectIdColumn: 'project_id', sizeColumn: 'size' },
+  source: { table: 'packages_package_files', blobKeyColumn: 'file', fileStoreColumn: 'file_store', projectIdColumn: 'project_id', sizeColumn: 'size', attributeColumns: [] },
 });
 
 describe('replicableDdl', () => {

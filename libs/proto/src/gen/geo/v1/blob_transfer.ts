@@ -34,6 +34,8 @@ export interface RetrieveHeader {
   /** Primary checksum, lowercase hex; empty when the primary has not verified the blob yet. */
   checksum: string;
   contentType: string;
+  /** Relative key of the blob in the primary's store; secondaries install their copy at the same key. */
+  blobKey: string;
 }
 
 export interface RetrieveResponse {
@@ -134,7 +136,7 @@ export const RetrieveRequest: MessageFns<RetrieveRequest> = {
 };
 
 function createBaseRetrieveHeader(): RetrieveHeader {
-  return { size: 0, checksum: "", contentType: "" };
+  return { size: 0, checksum: "", contentType: "", blobKey: "" };
 }
 
 export const RetrieveHeader: MessageFns<RetrieveHeader> = {
@@ -147,6 +149,9 @@ export const RetrieveHeader: MessageFns<RetrieveHeader> = {
     }
     if (message.contentType !== "") {
       writer.uint32(26).string(message.contentType);
+    }
+    if (message.blobKey !== "") {
+      writer.uint32(34).string(message.blobKey);
     }
     return writer;
   },
@@ -188,6 +193,14 @@ export const RetrieveHeader: MessageFns<RetrieveHeader> = {
             message.contentType = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.blobKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -209,6 +222,11 @@ export const RetrieveHeader: MessageFns<RetrieveHeader> = {
         : isSet(object.content_type)
         ? globalThis.String(object.content_type)
         : "",
+      blobKey: isSet(object.blobKey)
+        ? globalThis.String(object.blobKey)
+        : isSet(object.blob_key)
+        ? globalThis.String(object.blob_key)
+        : "",
     };
   },
 
@@ -223,6 +241,9 @@ export const RetrieveHeader: MessageFns<RetrieveHeader> = {
     if (message.contentType !== "") {
       obj.contentType = message.contentType;
     }
+    if (message.blobKey !== "") {
+      obj.blobKey = message.blobKey;
+    }
     return obj;
   },
 
@@ -234,6 +255,7 @@ export const RetrieveHeader: MessageFns<RetrieveHeader> = {
     message.size = object.size ?? 0;
     message.checksum = object.checksum ?? "";
     message.contentType = object.contentType ?? "";
+    message.blobKey = object.blobKey ?? "";
     return message;
   },
 };
@@ -346,6 +368,8 @@ export const BlobTransferServiceService = {
    * Streams one blob: exactly one `header` first, then zero or more `chunk`s in order.
    * Errors: NOT_FOUND with metadata `geo-error-code` GEO_N0001 (no such record) or GEO_N0002 and
    * `geo_code: FILE_NOT_FOUND` (record exists, blob missing); UNAUTHENTICATED for bad credentials.
+   * The JWT data binds `replicable_name` and `replicable_id` (the model record id), as GitLab's
+   * `GET /api/v4/geo/retrieve/:replicable_name/:replicable_id`.
    */
   retrieve: {
     path: "/geo.v1.BlobTransferService/Retrieve" as const,
@@ -363,6 +387,8 @@ export interface BlobTransferServiceServer extends UntypedServiceImplementation 
    * Streams one blob: exactly one `header` first, then zero or more `chunk`s in order.
    * Errors: NOT_FOUND with metadata `geo-error-code` GEO_N0001 (no such record) or GEO_N0002 and
    * `geo_code: FILE_NOT_FOUND` (record exists, blob missing); UNAUTHENTICATED for bad credentials.
+   * The JWT data binds `replicable_name` and `replicable_id` (the model record id), as GitLab's
+   * `GET /api/v4/geo/retrieve/:replicable_name/:replicable_id`.
    */
   retrieve: handleServerStreamingCall<RetrieveRequest, RetrieveResponse>;
 }
@@ -372,6 +398,8 @@ export interface BlobTransferServiceClient extends Client {
    * Streams one blob: exactly one `header` first, then zero or more `chunk`s in order.
    * Errors: NOT_FOUND with metadata `geo-error-code` GEO_N0001 (no such record) or GEO_N0002 and
    * `geo_code: FILE_NOT_FOUND` (record exists, blob missing); UNAUTHENTICATED for bad credentials.
+   * The JWT data binds `replicable_name` and `replicable_id` (the model record id), as GitLab's
+   * `GET /api/v4/geo/retrieve/:replicable_name/:replicable_id`.
    */
   retrieve(request: RetrieveRequest, options?: Partial<CallOptions>): ClientReadableStream<RetrieveResponse>;
   retrieve(

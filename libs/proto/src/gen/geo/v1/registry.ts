@@ -123,7 +123,20 @@ export interface Replicable {
     | undefined;
   /** Owning project, used by selective sync; absent when the record has none. */
   projectId?: number | undefined;
-  createdAt?: Date | undefined;
+  createdAt?:
+    | Date
+    | undefined;
+  /**
+   * Model columns the replicable definition lists as attributes (`source.attributeColumns`), as
+   * text (bytea as lowercase hex), e.g. the symbol's `file`, `signature` and `file_sha256`; a
+   * secondary keeps them to serve the record without asking the primary.
+   */
+  attributes: { [key: string]: string };
+}
+
+export interface Replicable_AttributesEntry {
+  key: string;
+  value: string;
 }
 
 export interface ListReplicablesRequest {
@@ -132,7 +145,6 @@ export interface ListReplicablesRequest {
   idFrom: number;
   /** Inclusive upper bound of the model id range. */
   idTo: number;
-  selectiveSync?: SelectiveSyncFilter | undefined;
 }
 
 export interface ListReplicablesResponse {
@@ -146,6 +158,31 @@ export interface GetReplicablesRequest {
 
 export interface GetReplicablesResponse {
   replicables: Replicable[];
+}
+
+export interface DescribeCatalogRequest {
+  replicableName: string;
+}
+
+/** A site's settings (GitLab `geo_nodes` columns) as the primary stores them. */
+export interface SiteSettings {
+  id: number;
+  name: string;
+  enabled: boolean;
+  filesMaxCapacity: number;
+  verificationMaxCapacity: number;
+  /** Days. */
+  minimumReverificationInterval: number;
+  selectiveSync?: SelectiveSyncFilter | undefined;
+}
+
+export interface DescribeCatalogResponse {
+  /** The calling site. */
+  site?:
+    | SiteSettings
+    | undefined;
+  /** Largest model id of the type on the primary (any scope), 0 when the table is empty. */
+  maxModelRecordId: number;
 }
 
 /** One row of a secondary's `<name>_registry` table (GraphQL `<Name>Registry` fields). */
@@ -292,6 +329,7 @@ function createBaseReplicable(): Replicable {
     verifiedAt: undefined,
     projectId: undefined,
     createdAt: undefined,
+    attributes: {},
   };
 }
 
@@ -327,6 +365,9 @@ export const Replicable: MessageFns<Replicable> = {
     if (message.createdAt !== undefined) {
       Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(82).fork()).join();
     }
+    globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
+      Replicable_AttributesEntry.encode({ key: key as any, value }, writer.uint32(90).fork()).join();
+    });
     return writer;
   },
 
@@ -423,6 +464,17 @@ export const Replicable: MessageFns<Replicable> = {
             message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            const entry11 = Replicable_AttributesEntry.decode(reader, reader.uint32());
+            if (entry11.value !== undefined) {
+              message.attributes[entry11.key] = entry11.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -479,6 +531,20 @@ export const Replicable: MessageFns<Replicable> = {
         : isSet(object.created_at)
         ? fromJsonTimestamp(object.created_at)
         : undefined,
+      attributes: isObject(object.attributes)
+        ? (globalThis.Object.entries(object.attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -514,6 +580,15 @@ export const Replicable: MessageFns<Replicable> = {
     if (message.createdAt !== undefined) {
       obj.createdAt = message.createdAt.toISOString();
     }
+    if (message.attributes) {
+      const entries = globalThis.Object.entries(message.attributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.attributes = {};
+        entries.forEach(([k, v]) => {
+          obj.attributes[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -532,12 +607,106 @@ export const Replicable: MessageFns<Replicable> = {
     message.verifiedAt = object.verifiedAt ?? undefined;
     message.projectId = object.projectId ?? undefined;
     message.createdAt = object.createdAt ?? undefined;
+    message.attributes = (globalThis.Object.entries(object.attributes ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseReplicable_AttributesEntry(): Replicable_AttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const Replicable_AttributesEntry: MessageFns<Replicable_AttributesEntry> = {
+  encode(message: Replicable_AttributesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Replicable_AttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplicable_AttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Replicable_AttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Replicable_AttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Replicable_AttributesEntry>, I>>(base?: I): Replicable_AttributesEntry {
+    return Replicable_AttributesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Replicable_AttributesEntry>, I>>(object: I): Replicable_AttributesEntry {
+    const message = createBaseReplicable_AttributesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
 
 function createBaseListReplicablesRequest(): ListReplicablesRequest {
-  return { replicableName: "", idFrom: 0, idTo: 0, selectiveSync: undefined };
+  return { replicableName: "", idFrom: 0, idTo: 0 };
 }
 
 export const ListReplicablesRequest: MessageFns<ListReplicablesRequest> = {
@@ -550,9 +719,6 @@ export const ListReplicablesRequest: MessageFns<ListReplicablesRequest> = {
     }
     if (message.idTo !== 0) {
       writer.uint32(24).int64(message.idTo);
-    }
-    if (message.selectiveSync !== undefined) {
-      SelectiveSyncFilter.encode(message.selectiveSync, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -594,14 +760,6 @@ export const ListReplicablesRequest: MessageFns<ListReplicablesRequest> = {
             message.idTo = longToNumber(reader.int64());
             continue;
           }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.selectiveSync = SelectiveSyncFilter.decode(reader, reader.uint32());
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -631,11 +789,6 @@ export const ListReplicablesRequest: MessageFns<ListReplicablesRequest> = {
         : isSet(object.id_to)
         ? globalThis.Number(object.id_to)
         : 0,
-      selectiveSync: isSet(object.selectiveSync)
-        ? SelectiveSyncFilter.fromJSON(object.selectiveSync)
-        : isSet(object.selective_sync)
-        ? SelectiveSyncFilter.fromJSON(object.selective_sync)
-        : undefined,
     };
   },
 
@@ -650,9 +803,6 @@ export const ListReplicablesRequest: MessageFns<ListReplicablesRequest> = {
     if (message.idTo !== 0) {
       obj.idTo = Math.round(message.idTo);
     }
-    if (message.selectiveSync !== undefined) {
-      obj.selectiveSync = SelectiveSyncFilter.toJSON(message.selectiveSync);
-    }
     return obj;
   },
 
@@ -664,9 +814,6 @@ export const ListReplicablesRequest: MessageFns<ListReplicablesRequest> = {
     message.replicableName = object.replicableName ?? "";
     message.idFrom = object.idFrom ?? 0;
     message.idTo = object.idTo ?? 0;
-    message.selectiveSync = (object.selectiveSync !== undefined && object.selectiveSync !== null)
-      ? SelectiveSyncFilter.fromPartial(object.selectiveSync)
-      : undefined;
     return message;
   },
 };
@@ -914,6 +1061,361 @@ export const GetReplicablesResponse: MessageFns<GetReplicablesResponse> = {
   fromPartial<I extends Exact<DeepPartial<GetReplicablesResponse>, I>>(object: I): GetReplicablesResponse {
     const message = createBaseGetReplicablesResponse();
     message.replicables = object.replicables?.map((e) => Replicable.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDescribeCatalogRequest(): DescribeCatalogRequest {
+  return { replicableName: "" };
+}
+
+export const DescribeCatalogRequest: MessageFns<DescribeCatalogRequest> = {
+  encode(message: DescribeCatalogRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.replicableName !== "") {
+      writer.uint32(10).string(message.replicableName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeCatalogRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeCatalogRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.replicableName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DescribeCatalogRequest {
+    return {
+      replicableName: isSet(object.replicableName)
+        ? globalThis.String(object.replicableName)
+        : isSet(object.replicable_name)
+        ? globalThis.String(object.replicable_name)
+        : "",
+    };
+  },
+
+  toJSON(message: DescribeCatalogRequest): unknown {
+    const obj: any = {};
+    if (message.replicableName !== "") {
+      obj.replicableName = message.replicableName;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DescribeCatalogRequest>, I>>(base?: I): DescribeCatalogRequest {
+    return DescribeCatalogRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DescribeCatalogRequest>, I>>(object: I): DescribeCatalogRequest {
+    const message = createBaseDescribeCatalogRequest();
+    message.replicableName = object.replicableName ?? "";
+    return message;
+  },
+};
+
+function createBaseSiteSettings(): SiteSettings {
+  return {
+    id: 0,
+    name: "",
+    enabled: false,
+    filesMaxCapacity: 0,
+    verificationMaxCapacity: 0,
+    minimumReverificationInterval: 0,
+    selectiveSync: undefined,
+  };
+}
+
+export const SiteSettings: MessageFns<SiteSettings> = {
+  encode(message: SiteSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).int64(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.enabled !== false) {
+      writer.uint32(24).bool(message.enabled);
+    }
+    if (message.filesMaxCapacity !== 0) {
+      writer.uint32(32).int32(message.filesMaxCapacity);
+    }
+    if (message.verificationMaxCapacity !== 0) {
+      writer.uint32(40).int32(message.verificationMaxCapacity);
+    }
+    if (message.minimumReverificationInterval !== 0) {
+      writer.uint32(48).int32(message.minimumReverificationInterval);
+    }
+    if (message.selectiveSync !== undefined) {
+      SelectiveSyncFilter.encode(message.selectiveSync, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SiteSettings {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSiteSettings();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.filesMaxCapacity = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.verificationMaxCapacity = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.minimumReverificationInterval = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.selectiveSync = SelectiveSyncFilter.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SiteSettings {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
+      filesMaxCapacity: isSet(object.filesMaxCapacity)
+        ? globalThis.Number(object.filesMaxCapacity)
+        : isSet(object.files_max_capacity)
+        ? globalThis.Number(object.files_max_capacity)
+        : 0,
+      verificationMaxCapacity: isSet(object.verificationMaxCapacity)
+        ? globalThis.Number(object.verificationMaxCapacity)
+        : isSet(object.verification_max_capacity)
+        ? globalThis.Number(object.verification_max_capacity)
+        : 0,
+      minimumReverificationInterval: isSet(object.minimumReverificationInterval)
+        ? globalThis.Number(object.minimumReverificationInterval)
+        : isSet(object.minimum_reverification_interval)
+        ? globalThis.Number(object.minimum_reverification_interval)
+        : 0,
+      selectiveSync: isSet(object.selectiveSync)
+        ? SelectiveSyncFilter.fromJSON(object.selectiveSync)
+        : isSet(object.selective_sync)
+        ? SelectiveSyncFilter.fromJSON(object.selective_sync)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SiteSettings): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.enabled !== false) {
+      obj.enabled = message.enabled;
+    }
+    if (message.filesMaxCapacity !== 0) {
+      obj.filesMaxCapacity = Math.round(message.filesMaxCapacity);
+    }
+    if (message.verificationMaxCapacity !== 0) {
+      obj.verificationMaxCapacity = Math.round(message.verificationMaxCapacity);
+    }
+    if (message.minimumReverificationInterval !== 0) {
+      obj.minimumReverificationInterval = Math.round(message.minimumReverificationInterval);
+    }
+    if (message.selectiveSync !== undefined) {
+      obj.selectiveSync = SelectiveSyncFilter.toJSON(message.selectiveSync);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SiteSettings>, I>>(base?: I): SiteSettings {
+    return SiteSettings.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SiteSettings>, I>>(object: I): SiteSettings {
+    const message = createBaseSiteSettings();
+    message.id = object.id ?? 0;
+    message.name = object.name ?? "";
+    message.enabled = object.enabled ?? false;
+    message.filesMaxCapacity = object.filesMaxCapacity ?? 0;
+    message.verificationMaxCapacity = object.verificationMaxCapacity ?? 0;
+    message.minimumReverificationInterval = object.minimumReverificationInterval ?? 0;
+    message.selectiveSync = (object.selectiveSync !== undefined && object.selectiveSync !== null)
+      ? SelectiveSyncFilter.fromPartial(object.selectiveSync)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDescribeCatalogResponse(): DescribeCatalogResponse {
+  return { site: undefined, maxModelRecordId: 0 };
+}
+
+export const DescribeCatalogResponse: MessageFns<DescribeCatalogResponse> = {
+  encode(message: DescribeCatalogResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.site !== undefined) {
+      SiteSettings.encode(message.site, writer.uint32(10).fork()).join();
+    }
+    if (message.maxModelRecordId !== 0) {
+      writer.uint32(16).int64(message.maxModelRecordId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeCatalogResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeCatalogResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.site = SiteSettings.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maxModelRecordId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DescribeCatalogResponse {
+    return {
+      site: isSet(object.site) ? SiteSettings.fromJSON(object.site) : undefined,
+      maxModelRecordId: isSet(object.maxModelRecordId)
+        ? globalThis.Number(object.maxModelRecordId)
+        : isSet(object.max_model_record_id)
+        ? globalThis.Number(object.max_model_record_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: DescribeCatalogResponse): unknown {
+    const obj: any = {};
+    if (message.site !== undefined) {
+      obj.site = SiteSettings.toJSON(message.site);
+    }
+    if (message.maxModelRecordId !== 0) {
+      obj.maxModelRecordId = Math.round(message.maxModelRecordId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DescribeCatalogResponse>, I>>(base?: I): DescribeCatalogResponse {
+    return DescribeCatalogResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DescribeCatalogResponse>, I>>(object: I): DescribeCatalogResponse {
+    const message = createBaseDescribeCatalogResponse();
+    message.site = (object.site !== undefined && object.site !== null)
+      ? SiteSettings.fromPartial(object.site)
+      : undefined;
+    message.maxModelRecordId = object.maxModelRecordId ?? 0;
     return message;
   },
 };
@@ -2886,7 +3388,10 @@ export const RegistryCatalogServiceService = {
       Buffer.from(ListReplicablesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListReplicablesResponse => ListReplicablesResponse.decode(value),
   },
-  /** Looks up records by id; ids that do not exist are simply absent from the answer. */
+  /**
+   * Looks up records by id; ids that do not exist, or that are outside the caller's selective-sync
+   * scope, are simply absent from the answer.
+   */
   getReplicables: {
     path: "/geo.v1.RegistryCatalogService/GetReplicables" as const,
     requestStream: false as const,
@@ -2898,6 +3403,21 @@ export const RegistryCatalogServiceService = {
       Buffer.from(GetReplicablesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetReplicablesResponse => GetReplicablesResponse.decode(value),
   },
+  /**
+   * The calling site's settings as the primary stores them, and the id bounds of one type's model
+   * table (for the consistency sweep's ranges).
+   */
+  describeCatalog: {
+    path: "/geo.v1.RegistryCatalogService/DescribeCatalog" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DescribeCatalogRequest): Buffer =>
+      Buffer.from(DescribeCatalogRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DescribeCatalogRequest => DescribeCatalogRequest.decode(value),
+    responseSerialize: (value: DescribeCatalogResponse): Buffer =>
+      Buffer.from(DescribeCatalogResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DescribeCatalogResponse => DescribeCatalogResponse.decode(value),
+  },
 } as const;
 
 export interface RegistryCatalogServiceServer extends UntypedServiceImplementation {
@@ -2906,8 +3426,16 @@ export interface RegistryCatalogServiceServer extends UntypedServiceImplementati
    * selective-sync scope, in ascending id order, one record per message.
    */
   listReplicables: handleServerStreamingCall<ListReplicablesRequest, ListReplicablesResponse>;
-  /** Looks up records by id; ids that do not exist are simply absent from the answer. */
+  /**
+   * Looks up records by id; ids that do not exist, or that are outside the caller's selective-sync
+   * scope, are simply absent from the answer.
+   */
   getReplicables: handleUnaryCall<GetReplicablesRequest, GetReplicablesResponse>;
+  /**
+   * The calling site's settings as the primary stores them, and the id bounds of one type's model
+   * table (for the consistency sweep's ranges).
+   */
+  describeCatalog: handleUnaryCall<DescribeCatalogRequest, DescribeCatalogResponse>;
 }
 
 export interface RegistryCatalogServiceClient extends Client {
@@ -2924,7 +3452,10 @@ export interface RegistryCatalogServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<ListReplicablesResponse>;
-  /** Looks up records by id; ids that do not exist are simply absent from the answer. */
+  /**
+   * Looks up records by id; ids that do not exist, or that are outside the caller's selective-sync
+   * scope, are simply absent from the answer.
+   */
   getReplicables(
     request: GetReplicablesRequest,
     callback: (error: ServiceError | null, response: GetReplicablesResponse) => void,
@@ -2939,6 +3470,25 @@ export interface RegistryCatalogServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetReplicablesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The calling site's settings as the primary stores them, and the id bounds of one type's model
+   * table (for the consistency sweep's ranges).
+   */
+  describeCatalog(
+    request: DescribeCatalogRequest,
+    callback: (error: ServiceError | null, response: DescribeCatalogResponse) => void,
+  ): ClientUnaryCall;
+  describeCatalog(
+    request: DescribeCatalogRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DescribeCatalogResponse) => void,
+  ): ClientUnaryCall;
+  describeCatalog(
+    request: DescribeCatalogRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DescribeCatalogResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -3263,6 +3813,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

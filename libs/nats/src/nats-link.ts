@@ -1,9 +1,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { abortableSleep, errorFields, type LoggerPort } from '@geo/domain';
-import { connectNats } from '@geo/nats';
-import type { Component } from '@geo/service-kit';
-import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayPolicy } from '../shared/retry-delay';
+import { abortableSleep, DEFAULT_RETRY_DELAY, errorFields, retryDelayMs, type LoggerPort, type RetryDelayPolicy } from '@geo/domain';
+import { connectNats } from './connect';
 
 /** JetStream handles of a live connection. */
 export interface JetStreamSession {
@@ -38,7 +36,8 @@ export const DEFAULT_FIRST_ATTEMPT_WAIT_MS = 1000;
  * reconnects by itself for ever. `session()` is undefined whenever the connection is down, so
  * callers fail fast instead of buffering messages in the client while NATS is away.
  */
-export class NatsLink implements Component {
+/** A lifecycle component (service-kit `Component` shape: name, start, stop). */
+export class NatsLink {
   readonly name = 'nats';
   private readonly retryDelay: RetryDelayPolicy;
   private current: JetStreamSession | undefined;

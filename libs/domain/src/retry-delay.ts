@@ -1,4 +1,4 @@
-import { ValidationError } from '@geo/domain';
+import { ValidationError } from './errors/geo-error';
 
 /** Exponential backoff bounds for the relay's retries (publish, database, NATS connect). */
 export interface RetryDelayPolicy {
