@@ -28,3 +28,4 @@ export {
 } from './consume';
 export { extractTraceContext, injectTraceContext, natsHeadersGetter, natsHeadersSetter } from './trace-headers';
 export { NatsLink, type NatsLinkOptions, type JetStreamSession } from './nats-link';
+export { type SyncJob, syncJobSubject, syncJobMessageId, encodeSyncJob, decodeSyncJob, GEO_SYNC_NUDGE_SUBJECT } from './sync-jobs';

@@ -108,7 +108,9 @@ export class PgRegistryRepository implements RegistryRepository {
     if (options.limit === 0) return [];
     const rows = await this.rows(
       'claim',
-      `WITH clock AS (SELECT COALESCE($2::timestamptz, now()) AS now)
+      // Millisecond precision: `last_synced_at` is the attempt token of the sync job (ADR 0004 §5)
+      // and must survive a round trip through a JS Date exactly.
+      `WITH clock AS (SELECT date_trunc('milliseconds', COALESCE($2::timestamptz, now())) AS now)
        UPDATE ${this.table} SET state = ${STARTED}, last_synced_at = (SELECT now FROM clock)
        WHERE id IN (
          SELECT id FROM ${this.table}
