@@ -37,6 +37,8 @@ export async function build({ config, logger }: AppContext): Promise<AppParts> {
     maxPackageBytes: nugetLimits.maxPackageBytes,
     nuget,
     sites: config.site.role === 'primary' ? new PgSitesRepository(pool) : undefined,
+    role: config.site.role,
+    ...(gateway.primaryHttpUrl === undefined ? {} : { primaryHttpUrl: gateway.primaryHttpUrl }),
     health: createHealthChecks({ pool, role: config.site.role, nugetHealth: () => nuget.checkHealth() }),
   });
 

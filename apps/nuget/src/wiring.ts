@@ -11,6 +11,9 @@ import { PgPackageStore } from './adapters/pg-package-store';
 import { PgProjectRepository } from './adapters/pg-projects';
 import { PgSymbolIndex } from './adapters/pg-symbol-index';
 import { createNugetService, type NugetServiceDeps } from './grpc/nuget-service';
+import { createSecondaryNugetService } from './grpc/secondary-nuget-service';
+import { ReplicaSymbolIndex } from './adapters/replica-symbol-index';
+import { packagesNugetSymbol } from '@geo/replicables';
 
 /** Connections for concurrent pushes: each symbol push holds one for its blob writes and inserts. */
 const POOL_SIZE = 20;
@@ -37,16 +40,12 @@ export function nugetServiceDeps(config: AppConfig, pool: Pool, logger: LoggerPo
 }
 
 /**
- * `build` of runApp: the primary's NuGet service (push, symbol server, delete, namespaces/projects).
- * On a secondary the app serves only gRPC health for now: serving symbols from the local replica
- * (or proxying to the primary) belongs to the secondary-site issue, and a secondary's database has
- * none of the primary's tables, so nothing here may touch it.
+ * `build` of runApp. Primary: the NuGet service (push, symbol server, delete, namespaces/projects).
+ * Secondary: the symbol server over this site's synced copies (`ReplicaSymbolIndex`, ADR 0004);
+ * writes are refused, and the gateway proxies lookups this site cannot answer to the primary.
  */
 export function build({ config, logger }: AppContext): AppParts {
-  if (config.site.role !== 'primary') {
-    logger.info({ role: config.site.role }, 'nuget on a secondary site: no NuGet service yet (health only)');
-    return {};
-  }
+  if (config.site.role === 'secondary') return buildSecondary(config, logger);
   const database = new MigratedDatabase({
     databaseUrl: config.database.url,
     role: 'primary',
@@ -59,4 +58,21 @@ export function build({ config, logger }: AppContext): AppParts {
     components: [database],
     grpcServices: [{ definition: NugetServiceService, implementation: service }],
   };
+}
+
+function buildSecondary(config: AppConfig, logger: LoggerPort): AppParts {
+  if (config.blobStore === undefined) throw new ConfigError('the nuget app needs the blob store settings');
+  const database = new MigratedDatabase({
+    databaseUrl: config.database.url,
+    role: 'secondary',
+    logger,
+    applicationName: 'geo-nuget',
+    maxConnections: 8,
+  });
+  const service = createSecondaryNugetService({
+    index: new ReplicaSymbolIndex(database.pool, packagesNugetSymbol),
+    blobs: createBlobStore(config.blobStore),
+    logger,
+  });
+  return { components: [database], grpcServices: [{ definition: NugetServiceService, implementation: service }] };
 }

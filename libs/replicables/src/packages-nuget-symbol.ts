@@ -12,7 +12,7 @@ export const packagesNugetSymbol = defineReplicable({
     fileStoreColumn: 'file_store',
     projectIdColumn: 'project_id',
     sizeColumn: 'size',
-    // The symbol server's lookup (SSQP file + signature, SymbolChecksum against file_sha256).
-    attributeColumns: ['file', 'signature', 'file_sha256'],
+    // What the symbol server of a secondary needs to answer from its own database (ADR 0004 §1).
+    attributeColumns: ['package_id', 'file', 'file_path', 'signature', 'file_sha256'],
   },
 });

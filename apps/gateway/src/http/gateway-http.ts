@@ -7,6 +7,7 @@ import { deletePackageRoute } from '../nuget/delete-package-route';
 import type { NugetApi } from '../nuget/nuget-api';
 import { pushRoutes } from '../nuget/push-routes';
 import { symbolFileRoutes } from '../nuget/symbol-file-routes';
+import { PrimarySymbolProxy } from '../nuget/primary-proxy';
 import type { SitesRepository } from '../sites/sites-repository';
 import { sitesRoutes } from '../sites/sites-routes';
 import { toErrorReply } from './error-reply';
@@ -24,6 +25,9 @@ export interface GatewayHttpDeps {
   /** Site administration; only the primary's gateway owns `geo_sites`, so undefined elsewhere. */
   readonly sites: SitesRepository | undefined;
   readonly health: HealthChecks;
+  readonly role: 'primary' | 'secondary';
+  /** Secondaries: the primary gateway's HTTP address (`GEO_PRIMARY_HTTP_URL`) for symbol requests not served here. */
+  readonly primaryHttpUrl?: string;
 }
 
 /** JSON request bodies (admin APIs) are small; packages are streamed and not subject to this. */
@@ -64,7 +68,11 @@ export async function createGatewayHttp(deps: GatewayHttpDeps): Promise<FastifyI
 
   await app.register(healthRoutes, { checks: deps.health });
   await app.register(pushRoutes, { nuget: deps.nuget, maxPackageBytes: deps.maxPackageBytes });
-  await app.register(symbolFileRoutes, { nuget: deps.nuget });
+  await app.register(symbolFileRoutes, {
+    nuget: deps.nuget,
+    servedFrom: deps.role,
+    ...(deps.primaryHttpUrl === undefined ? {} : { primaryProxy: new PrimarySymbolProxy(deps.primaryHttpUrl) }),
+  });
   await app.register(deletePackageRoute, { nuget: deps.nuget });
   await app.register(namespaceProjectRoutes, { nuget: deps.nuget, adminToken: deps.adminToken });
   if (deps.sites !== undefined) await app.register(sitesRoutes, { sites: deps.sites, adminToken: deps.adminToken, currentSiteName: deps.siteName });

@@ -237,6 +237,7 @@ describe('NuGet HTTP surface', () => {
         'content-type': 'application/octet-stream',
         'content-length': String(PDB.length),
         'content-disposition': 'attachment; filename="testdata.pdb"',
+        'x-geo-served-from': 'primary',
       });
       expect(answer.aborted).toBe(false);
       expect(answer.body.equals(PDB)).toBe(true);

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ErrorCodes, GeoError } from '@geo/domain';
+import { ErrorCodes, GeoError, isGeoError } from '@geo/domain';
 import type { DownloadSymbolFileResponse, FindSymbolFileRequest, SymbolFile } from '@geo/proto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientGoneSignal } from '../http/client-gone';
@@ -7,9 +7,22 @@ import { parseId } from '../http/route-params';
 import type { NugetApi } from './nuget-api';
 import { attachmentDisposition } from './nuget-json';
 import { symbolChecksum } from './nuget-headers';
+import { SERVED_FROM_HEADER, type PrimarySymbolProxy } from './primary-proxy';
 
 export interface SymbolFileRoutesOptions {
   readonly nuget: NugetApi;
+  /** This site's role: the value of `X-Geo-Served-From` for files served here. */
+  readonly servedFrom: 'primary' | 'secondary';
+  /**
+   * Secondaries: where lookups this site cannot answer (no synced, unfailed copy here) go. The
+   * primary's answer is returned as is, with `X-Geo-Served-From: primary`.
+   */
+  readonly primaryProxy?: PrimarySymbolProxy;
+}
+
+/** The local nuget app has no servable copy: the only answers a secondary forwards to the primary. */
+function notHere(error: unknown): boolean {
+  return isGeoError(error) && (error.code === ErrorCodes.NOT_FOUND || error.code === ErrorCodes.FILE_NOT_FOUND);
 }
 
 /** SSQP: `<file>/<signature>/<file>` (GitLab: `*file_name/*signature/*same_file_name`). */
@@ -54,23 +67,33 @@ async function* fileBytes(messages: AsyncIterator<DownloadSymbolFileResponse>, s
  * cancels the gRPC call.
  */
 export async function symbolFileRoutes(app: FastifyInstance, options: SymbolFileRoutesOptions): Promise<void> {
-  const { nuget } = options;
+  const { nuget, servedFrom, primaryProxy } = options;
 
   app.head(SYMBOL_FILE_PATH, async (request: SymbolFileRequest, reply) => {
-    setFileHeaders(reply, await nuget.findSymbolFile(lookup(request)));
-    return reply.code(200).send();
+    const query = lookup(request);
+    let file: SymbolFile;
+    try {
+      file = await nuget.findSymbolFile(query);
+    } catch (error: unknown) {
+      if (primaryProxy !== undefined && notHere(error)) return primaryProxy.forward(request, reply, clientGoneSignal(reply));
+      throw error;
+    }
+    setFileHeaders(reply, file);
+    return reply.code(200).header(SERVED_FROM_HEADER, servedFrom).send();
   });
 
   app.get(SYMBOL_FILE_PATH, { exposeHeadRoute: false }, async (request: SymbolFileRequest, reply) => {
-    const messages = nuget.downloadSymbolFile(lookup(request), clientGoneSignal(reply));
+    const gone = clientGoneSignal(reply);
+    const messages = nuget.downloadSymbolFile(lookup(request), gone);
     try {
       const first = await messages.next();
       const part = first.done === true ? undefined : first.value.part;
       if (part?.$case !== 'header') throw new GeoError(ErrorCodes.INTERNAL, 'nuget app did not start the download with the file header');
       setFileHeaders(reply, part.header);
-      return reply.code(200).send(Readable.from(fileBytes(messages, part.header.size), { objectMode: false }));
+      return reply.code(200).header(SERVED_FROM_HEADER, servedFrom).send(Readable.from(fileBytes(messages, part.header.size), { objectMode: false }));
     } catch (error: unknown) {
       await messages.return(); // cancels the call if it is still open
+      if (primaryProxy !== undefined && notHere(error)) return primaryProxy.forward(request, reply, gone);
       throw error;
     }
   });

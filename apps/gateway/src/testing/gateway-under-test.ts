@@ -30,6 +30,9 @@ export interface GatewayUnderTestOptions {
   readonly maxPackageBytes?: number;
   readonly sites?: SitesRepository;
   readonly fileBytes?: Buffer;
+  /** Default primary; a secondary proxies what it cannot serve to `primaryHttpUrl`. */
+  readonly role?: 'primary' | 'secondary';
+  readonly primaryHttpUrl?: string;
 }
 
 export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {}): Promise<GatewayUnderTest> {
@@ -46,6 +49,8 @@ export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {
     nuget: new NugetApi(nugetClient, healthClient),
     sites: options.sites,
     health: checks,
+    role: options.role ?? 'primary',
+    ...(options.primaryHttpUrl === undefined ? {} : { primaryHttpUrl: options.primaryHttpUrl }),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as AddressInfo).port;

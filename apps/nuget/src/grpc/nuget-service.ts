@@ -11,7 +11,7 @@ import { createNamespace, listNamespaces } from '../use-cases/namespaces';
 import { createProject, getProject, listProjects } from '../use-cases/projects';
 import { pushPackage } from '../use-cases/push-package';
 import { pushSymbolPackage } from '../use-cases/push-symbol-package';
-import { findSymbolFile, openSymbolFile } from '../use-cases/symbol-files';
+import { findSymbolFile, openSymbolFile, type SymbolFileDeps } from '../use-cases/symbol-files';
 import { cancellationSignal } from './cancellation-signal';
 import { correlationIdOf } from './correlation';
 import { toProtoNamespace, toProtoProject, toProtoSymbolFile, toSymbolFileRequest } from './mappers';
@@ -27,6 +27,24 @@ export interface NugetServiceDeps {
   readonly limits: PackageLimits;
   readonly fileStore: FileStore;
   readonly logger: LoggerPort;
+}
+
+/** The symbol server's two methods; the same on both roles (only the index behind them differs). */
+export function symbolFileHandlers(deps: SymbolFileDeps & { readonly logger: LoggerPort }): Pick<NugetServiceServer, 'findSymbolFile' | 'downloadSymbolFile'> {
+  const options = { logger: deps.logger };
+  return {
+    findSymbolFile: wrapUnary(async (request) => ({ symbolFile: toProtoSymbolFile(await findSymbolFile(deps, toSymbolFileRequest(request))) }), options),
+
+    downloadSymbolFile: wrapServerStream(async function* (request): AsyncGenerator<DownloadSymbolFileResponse> {
+      const download = await openSymbolFile(deps, toSymbolFileRequest(request));
+      try {
+        yield { part: { $case: 'header', header: toProtoSymbolFile(download.symbol) } };
+        for await (const chunk of download.chunks) yield { part: { $case: 'chunk', chunk } };
+      } finally {
+        download.close();
+      }
+    }, options),
+  };
 }
 
 /**
@@ -60,17 +78,7 @@ export function createNugetService(deps: NugetServiceDeps): NugetServiceServer {
       options,
     ),
 
-    findSymbolFile: wrapUnary(async (request) => ({ symbolFile: toProtoSymbolFile(await findSymbolFile(deps, toSymbolFileRequest(request))) }), options),
-
-    downloadSymbolFile: wrapServerStream(async function* (request): AsyncGenerator<DownloadSymbolFileResponse> {
-      const download = await openSymbolFile(deps, toSymbolFileRequest(request));
-      try {
-        yield { part: { $case: 'header', header: toProtoSymbolFile(download.symbol) } };
-        for await (const chunk of download.chunks) yield { part: { $case: 'chunk', chunk } };
-      } finally {
-        download.close();
-      }
-    }, options),
+    ...symbolFileHandlers(deps),
 
     deletePackage: wrapUnary(async (request, call) => {
       const result = await deletePackage(deps, {

@@ -23,7 +23,8 @@ export function up(pgm: MigrationBuilder): void {
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     PRIMARY KEY (replicable_name, model_record_id)
   )`);
-  // The symbol server's lookup on a secondary: project, then the SSQP signature (case-insensitive).
-  pgm.sql(`CREATE INDEX index_geo_replicable_records_on_project_and_signature
-    ON geo_replicable_records USING btree (replicable_name, project_id, lower(attributes->>'signature'))`);
+  // The symbol server's lookup on a secondary: the SSQP signature, case-insensitive (as the
+  // primary's `lower(signature)` index).
+  pgm.sql(`CREATE INDEX index_geo_replicable_records_on_lower_signature
+    ON geo_replicable_records USING btree (replicable_name, lower(attributes->>'signature'))`);
 }
