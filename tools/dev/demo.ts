@@ -1,21 +1,26 @@
 /**
- * The main job (`npm run demo`, after tools/dev/demo made the services available): boots a primary
- * and a secondary site on loopback as real processes, pushes the real fixture packages to the
- * primary through its HTTP API, waits for the primary to verify every symbol, downloads each one by
- * its SSQP key and checksum, and prints what it saw. Replication to the secondary and GeoNodeStatus
- * come with the next issues; the demo says so instead of pretending.
+ * The main job (`npm run demo`, after `dev:up` started both local sites): creates a group and project
+ * on the primary, pushes the real fixture packages through the NuGet push API, waits until the primary
+ * verified every symbol and the secondary synced every one, then downloads each symbol from BOTH
+ * sites' symbol servers and checks the bytes, printing per-site progress on the way. Exits non-zero
+ * unless the secondary serves every symbol byte-identically from its own copy.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { APP_NAMES } from '@geo/config';
-import { migrate } from '@geo/pg';
-import { buildNupkg, buildSnupkg, readFixture, privateNatsServer, testServiceUrls } from '@geo/testing';
-import { startSite, type RunningSite } from './lib/site-processes';
+import { buildNupkg, buildSnupkg, readFixture, testServiceUrls } from '@geo/testing';
+import { DEV_SITES } from './lib/dev-sites-spec';
 
 const ROOT = resolve(__dirname, '../..');
-const DEMO = join(ROOT, '.dev', 'demo');
+const CONVERGE_TIMEOUT_MS = 120_000;
+
+interface SiteEntry {
+  name: string;
+  role: 'primary' | 'secondary';
+  url: string;
+  admin_token: string;
+}
 
 interface SymbolRow {
   id: string;
@@ -23,27 +28,19 @@ interface SymbolRow {
   file_path: string;
   signature: string;
   file_sha256: string;
-  size: number;
   state: number | null;
   checksum: string | null;
 }
 
-const VERIFICATION_STATE_NAMES = ['pending', 'started', 'succeeded', 'failed', 'disabled'];
+const VERIFICATION = ['pending', 'started', 'succeeded', 'failed', 'disabled'];
+const SYNC = ['pending', 'started', 'synced', 'failed'];
 
 function section(title: string): void {
   console.log(`\n== ${title}`);
 }
 
-async function recreateDatabase(adminUrl: string, name: string): Promise<string> {
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
+function databaseUrl(name: string): string {
+  const url = new URL(testServiceUrls().pgAdminUrl);
   url.pathname = `/${name}`;
   return url.toString();
 }
@@ -54,142 +51,130 @@ async function call(url: string, init: RequestInit): Promise<{ status: number; b
   return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
 }
 
+async function until<T>(what: string, probe: () => Promise<{ done: boolean; value: T; progress: string }>): Promise<T> {
+  const deadline = Date.now() + CONVERGE_TIMEOUT_MS;
+  let last = '';
+  for (;;) {
+    const { done, value, progress } = await probe();
+    if (progress !== last) console.log(`  ${progress}`);
+    last = progress;
+    if (done) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${CONVERGE_TIMEOUT_MS / 1000} s (last: ${progress})`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
 async function main(): Promise<void> {
-  const services = testServiceUrls();
-  rmSync(DEMO, { recursive: true, force: true });
-  mkdirSync(DEMO, { recursive: true });
-  const adminToken = randomBytes(24).toString('hex');
-  const sites: RunningSite[] = [];
-  // A private NATS server: the demo's event ids restart at 1 on every run, and a shared stream would
-  // (rightly) drop them as duplicates of the previous run's within its dedupe window.
-  const nats = await privateNatsServer();
-  await nats.start();
+  const sites = JSON.parse(readFileSync(join(ROOT, '.dev', 'sites.json'), 'utf8')) as SiteEntry[];
+  const primary = sites.find((s) => s.role === 'primary');
+  const secondary = sites.find((s) => s.role === 'secondary');
+  const primarySpec = DEV_SITES.find((s) => s.role === 'primary');
+  const secondarySpec = DEV_SITES.find((s) => s.role === 'secondary');
+  if (primary === undefined || secondary === undefined || primarySpec === undefined || secondarySpec === undefined) {
+    throw new Error('.dev/sites.json must list a primary and a secondary (run npm run dev:up)');
+  }
+  const admin = (method: string, path: string, body: unknown) =>
+    call(`${primary.url}/api/v4${path}`, { method, headers: { 'PRIVATE-TOKEN': primary.admin_token, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  section('sites');
+  for (const s of sites) console.log(`  ${s.name.padEnd(10)} ${s.role.padEnd(9)} ${s.url}`);
+
+  section('a group and project on the primary (admin REST API), new for this run');
+  const suffix = randomBytes(3).toString('hex');
+  const ns = await admin('POST', '/namespaces', { name: `Demo ${suffix}`, path: `demo-${suffix}` });
+  const project = await admin('POST', '/projects', { name: 'Symbols', path: 'symbols', namespace_id: ns.body.id });
+  if (project.status !== 201) throw new Error(`creating the project answered ${project.status}: ${JSON.stringify(project.body)}`);
+  const projectId = project.body.id as number;
+  const apiKey = project.body.nuget_api_key as string;
+  console.log(`  project demo-${suffix}/symbols (id ${projectId}) with a NuGet API key`);
+
+  const push = async (kind: 'nupkg' | 'snupkg', name: string, bytes: Buffer): Promise<number> => {
+    const form = new FormData();
+    form.append('package', new Blob([bytes]), name);
+    const path = kind === 'nupkg' ? '' : 'symbolpackage';
+    const res = await call(`${primary.url}/api/v4/projects/${projectId}/packages/nuget/${path}`, { method: 'PUT', headers: { 'X-NuGet-ApiKey': apiKey }, body: form });
+    console.log(`  PUT ${name.padEnd(34)} → ${res.status} ${res.status === 201 ? '' : String(res.body.message)}`);
+    return res.status;
+  };
+
+  section('pushing the fixture packages to the primary (NuGet push protocol)');
+  await push('nupkg', 'TestData.1.2.3.nupkg', readFixture('baget/TestData.1.2.3.nupkg'));
+  await push('snupkg', 'TestData.1.2.3.snupkg', readFixture('baget/TestData.1.2.3.snupkg'));
+  // The other real portable PDBs of the fixture set, packed as one symbol package.
+  const demoPdbs = [
+    { path: 'lib/net8.0/System.Threading.Thread.pdb', bytes: readFixture('symstore/dir1/System.Threading.Thread.pdb') },
+    { path: 'lib/net8.0/PdbChecksumLib.pdb', bytes: readFixture('cecil/PdbChecksumLib.pdb') },
+    { path: 'lib/net8.0/EmptyPdb.pdb', bytes: readFixture('cecil/EmptyPdb.pdb') },
+    { path: 'lib/net8.0/pdb-mismatch.pdb', bytes: readFixture('cecil/pdb-mismatch.pdb') },
+  ];
+  await push('nupkg', 'Demo.Fixtures.1.0.0.nupkg', buildNupkg({ id: 'Demo.Fixtures', version: '1.0.0' }));
+  await push('snupkg', 'Demo.Fixtures.1.0.0.snupkg', buildSnupkg({ id: 'Demo.Fixtures', version: '1.0.0', pdbs: demoPdbs }));
+  console.log('  a Windows (MSF) PDB is refused, as nuget.org and GitLab do:');
+  await push('nupkg', 'Demo.Windows.1.0.0.nupkg', buildNupkg({ id: 'Demo.Windows', version: '1.0.0' }));
+  await push('snupkg', 'Demo.Windows.1.0.0.snupkg', buildSnupkg({ id: 'Demo.Windows', version: '1.0.0', pdbs: [{ path: 'lib/net8.0/HelloWorld.pdb', bytes: readFixture('symstore/HelloWorld.pdb') }] }));
+
+  const primaryDb = new Client({ connectionString: databaseUrl(primarySpec.database) });
+  const secondaryDb = new Client({ connectionString: databaseUrl(secondarySpec.database) });
+  await primaryDb.connect();
+  await secondaryDb.connect();
   try {
-    section('databases');
-    const primaryDb = await recreateDatabase(services.pgAdminUrl, 'geo_demo_primary');
-    const secondaryDb = await recreateDatabase(services.pgAdminUrl, 'geo_demo_secondary');
-    await migrate({ role: 'primary', databaseUrl: primaryDb });
-    await migrate({ role: 'secondary', databaseUrl: secondaryDb });
-    console.log('geo_demo_primary and geo_demo_secondary created and migrated');
-
-    section('starting both sites (logs in .dev/demo/<site>/logs)');
-    const primary = await startSite({
-      name: 'primary',
-      role: 'primary',
-      databaseUrl: primaryDb,
-      natsUrl: nats.url,
-      blobRoot: join(DEMO, 'primary', 'blobs'),
-      adminToken,
-      logDir: join(DEMO, 'primary', 'logs'),
+    section('primary: verification (checksum app) and event relay (event-log app)');
+    const rows = await until('primary verification', async () => {
+      const found = (
+        await primaryDb.query<SymbolRow>(
+          `SELECT s.id, s.file, s.file_path, s.signature, encode(s.file_sha256, 'hex') AS file_sha256,
+                  st.verification_state AS state, encode(st.verification_checksum, 'hex') AS checksum
+             FROM packages_nuget_symbols s LEFT JOIN packages_nuget_symbol_states st ON st.packages_nuget_symbol_id = s.id
+            WHERE s.project_id = $1 ORDER BY s.id`,
+          [projectId],
+        )
+      ).rows;
+      const unrelayed = Number((await primaryDb.query<{ n: string }>('SELECT count(*) AS n FROM geo_events WHERE relayed_at IS NULL')).rows[0]!.n);
+      const verified = found.filter((r) => r.state === 2).length;
+      return { done: found.length > 0 && verified === found.length && unrelayed === 0, value: found, progress: `primary: ${verified}/${found.length} verified, ${unrelayed} events not yet relayed` };
     });
-    sites.push(primary);
-    console.log(`primary: ${APP_NAMES.length} apps SERVING, gateway at ${primary.url}`);
-    // The secondary's event consumer is issue 4; its event-log refuses to start as a secondary until then.
-    const secondaryApps = APP_NAMES.filter((app) => app !== 'event-log');
-    const secondary = await startSite({
-      name: 'secondary',
-      role: 'secondary',
-      databaseUrl: secondaryDb,
-      natsUrl: nats.url,
-      blobRoot: join(DEMO, 'secondary', 'blobs'),
-      adminToken,
-      logDir: join(DEMO, 'secondary', 'logs'),
-      apps: secondaryApps,
-      env: { GEO_PRIMARY_GRPC_URL: 'http://127.0.0.1:1', GEO_ACCESS_KEY: 'pending', GEO_SECRET_ACCESS_KEY: 'pending' },
-    });
-    sites.push(secondary);
-    console.log(`secondary: ${secondaryApps.length} apps SERVING, gateway at ${secondary.url}`);
-
-    const base = primary.url!;
-    const admin = (method: string, path: string, body: unknown) =>
-      call(`${base}/api/v4${path}`, { method, headers: { 'PRIVATE-TOKEN': adminToken, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-
-    section('sites, group and project on the primary (admin REST API)');
-    await admin('POST', '/geo_sites', { name: 'primary', url: base, primary: true });
-    const sec = await admin('POST', '/geo_sites', { name: 'secondary', url: secondary.url, primary: false });
-    console.log(`registered primary and secondary (secondary access key ${String(sec.body.access_key).slice(0, 8)}…, secret shown once)`);
-    const ns = await admin('POST', '/namespaces', { name: 'Demo', path: 'demo' });
-    const project = await admin('POST', '/projects', { name: 'Symbols', path: 'symbols', namespace_id: ns.body.id });
-    const projectId = project.body.id as number;
-    const apiKey = project.body.nuget_api_key as string;
-    console.log(`project demo/symbols (id ${projectId}) with a NuGet API key`);
-
-    const push = async (kind: 'nupkg' | 'snupkg', name: string, bytes: Buffer): Promise<void> => {
-      const form = new FormData();
-      form.append('package', new Blob([bytes]), name);
-      const path = kind === 'nupkg' ? '' : 'symbolpackage';
-      const res = await call(`${base}/api/v4/projects/${projectId}/packages/nuget/${path}`, { method: 'PUT', headers: { 'X-NuGet-ApiKey': apiKey }, body: form });
-      console.log(`  PUT ${name.padEnd(34)} → ${res.status} ${res.status === 201 ? '' : String(res.body.message)}`);
-    };
-
-    section('pushing the fixture packages (NuGet push protocol)');
-    await push('nupkg', 'TestData.1.2.3.nupkg', readFixture('baget/TestData.1.2.3.nupkg'));
-    await push('snupkg', 'TestData.1.2.3.snupkg', readFixture('baget/TestData.1.2.3.snupkg'));
-    // The other real portable PDBs of the fixture set, packed as one symbol package.
-    const demoPdbs = [
-      { path: 'lib/net8.0/System.Threading.Thread.pdb', bytes: readFixture('symstore/dir1/System.Threading.Thread.pdb') },
-      { path: 'lib/net8.0/PdbChecksumLib.pdb', bytes: readFixture('cecil/PdbChecksumLib.pdb') },
-      { path: 'lib/net8.0/EmptyPdb.pdb', bytes: readFixture('cecil/EmptyPdb.pdb') },
-      { path: 'lib/net8.0/pdb-mismatch.pdb', bytes: readFixture('cecil/pdb-mismatch.pdb') },
-    ];
-    await push('nupkg', 'Demo.Fixtures.1.0.0.nupkg', buildNupkg({ id: 'Demo.Fixtures', version: '1.0.0' }));
-    await push('snupkg', 'Demo.Fixtures.1.0.0.snupkg', buildSnupkg({ id: 'Demo.Fixtures', version: '1.0.0', pdbs: demoPdbs }));
-    console.log('  a Windows (MSF) PDB is refused, as nuget.org and GitLab do:');
-    await push('nupkg', 'Demo.Windows.1.0.0.nupkg', buildNupkg({ id: 'Demo.Windows', version: '1.0.0' }));
-    await push('snupkg', 'Demo.Windows.1.0.0.snupkg', buildSnupkg({ id: 'Demo.Windows', version: '1.0.0', pdbs: [{ path: 'lib/net8.0/HelloWorld.pdb', bytes: readFixture('symstore/HelloWorld.pdb') }] }));
-
-    section('primary verification (checksum app: SHA-256 of every stored blob)');
-    const pg = new Client({ connectionString: primaryDb });
-    await pg.connect();
-    let rows: SymbolRow[] = [];
-    try {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        rows = (
-          await pg.query<SymbolRow>(
-            `SELECT s.id, s.file, s.file_path, s.signature, encode(s.file_sha256, 'hex') AS file_sha256, s.size,
-                    st.verification_state AS state, encode(st.verification_checksum, 'hex') AS checksum
-               FROM packages_nuget_symbols s LEFT JOIN packages_nuget_symbol_states st ON st.packages_nuget_symbol_id = s.id ORDER BY s.id`,
-          )
-        ).rows;
-        const unrelayed = await pg.query<{ n: string }>('SELECT count(*) AS n FROM geo_events WHERE relayed_at IS NULL');
-        if ((rows.every((r) => r.state === 2) && unrelayed.rows[0]!.n === '0') || Date.now() > deadline) break;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      const events = await pg.query<{ event_name: string; n: string; relayed: string }>(
-        'SELECT event_name, count(*) AS n, count(relayed_at) AS relayed FROM geo_events GROUP BY event_name ORDER BY event_name',
-      );
-      for (const r of rows) {
-        console.log(
-          `  #${r.id} ${r.file_path.padEnd(40)} ${r.signature}  ${VERIFICATION_STATE_NAMES[r.state ?? -1] ?? 'no state'}  sha256 ${r.checksum?.slice(0, 16) ?? '-'}…`,
-        );
-      }
-      section('outbox events (relayed to JetStream GEO_EVENTS)');
-      for (const e of events.rows) console.log(`  ${e.event_name.padEnd(20)} ${e.n} written, ${e.relayed} relayed`);
-    } finally {
-      await pg.end();
-    }
-
-    section('symbol server (SSQP key + SymbolChecksum header)');
-    let served = 0;
     for (const r of rows) {
-      const url = `${base}/api/v4/projects/${projectId}/packages/nuget/symbolfiles/${r.file}/${r.signature.toLowerCase()}/${r.file}`;
-      const res = await fetch(url, { headers: { SymbolChecksum: `SHA256:${r.file_sha256}` } });
-      const bytes = Buffer.from(await res.arrayBuffer());
-      const ok = res.status === 200 && createHash('sha256').update(bytes).digest('hex') === r.checksum;
-      if (ok) served += 1;
-      console.log(`  GET ${r.file}/${r.signature.toLowerCase()}/${r.file} → ${res.status}, ${bytes.length} bytes${ok ? ', matches the verified checksum' : ''}`);
+      console.log(`  #${r.id} ${r.file_path.padEnd(40)} ${r.signature}  ${VERIFICATION[r.state ?? -1] ?? 'no state'}  sha256 ${r.checksum?.slice(0, 16) ?? '-'}…`);
     }
 
-    const verified = rows.filter((r) => r.state === 2).length;
+    section('secondary: event consumer, consistency sweep, scheduler and blob-transfer workers');
+    const ids = rows.map((r) => Number(r.id));
+    await until('secondary convergence', async () => {
+      const states = (
+        await secondaryDb.query<{ state: number; verification_state: number; n: string }>(
+          `SELECT state, verification_state, count(*) AS n FROM packages_nuget_symbol_registry
+            WHERE packages_nuget_symbol_id = ANY($1::bigint[]) GROUP BY state, verification_state ORDER BY state`,
+          [ids],
+        )
+      ).rows;
+      const count = (state: number) => states.filter((s) => s.state === state).reduce((n, s) => n + Number(s.n), 0);
+      const tracked = states.reduce((n, s) => n + Number(s.n), 0);
+      const synced = count(2);
+      const detail = SYNC.map((name, i) => `${count(i)} ${name}`).join(', ');
+      return { done: synced === ids.length, value: undefined, progress: `secondary: ${tracked}/${ids.length} registries (${detail})` };
+    });
+
+    section('symbol server on both sites (SSQP key + SymbolChecksum header)');
+    let identical = 0;
+    for (const r of rows) {
+      const path = `/api/v4/projects/${projectId}/packages/nuget/symbolfiles/${r.file}/${r.signature.toLowerCase()}/${r.file}`;
+      const headers = { SymbolChecksum: `SHA256:${r.file_sha256}` };
+      const [fromPrimary, fromSecondary] = await Promise.all([fetch(`${primary.url}${path}`, { headers }), fetch(`${secondary.url}${path}`, { headers })]);
+      const [a, b] = [Buffer.from(await fromPrimary.arrayBuffer()), Buffer.from(await fromSecondary.arrayBuffer())];
+      const servedFrom = fromSecondary.headers.get('x-geo-served-from');
+      const same = fromPrimary.status === 200 && fromSecondary.status === 200 && a.equals(b) && createHash('sha256').update(b).digest('hex') === r.checksum;
+      if (same && servedFrom === 'secondary') identical += 1;
+      console.log(`  ${r.file.padEnd(28)} primary ${fromPrimary.status}, secondary ${fromSecondary.status} (served from ${servedFrom}), ${b.length} bytes${same ? ', byte-identical' : ', DIFFERENT'}`);
+    }
+
     section('summary');
-    console.log(`primary: ${rows.length} symbols stored, ${verified} verified, ${served} served byte-exact by the symbol server`);
-    console.log('not built yet: replication to the secondary (issue 4), secondary verification and GeoNodeStatus (issue 5),');
-    console.log('               REST status/GraphQL/Prometheus, admin page and geo CLI status (issue 6)');
-    if (rows.length === 0 || verified !== rows.length || served !== rows.length) throw new Error('the primary did not store, verify and serve every symbol');
+    console.log(`primary:   ${rows.length} symbols stored and verified`);
+    console.log(`secondary: ${ids.length} synced, ${identical} served from its own copy byte-identical to the primary's`);
+    console.log('next: secondary verification and GeoNodeStatus (issue 5); REST status, GraphQL, Prometheus, admin page, geo CLI status (issue 6)');
+    if (identical !== rows.length) throw new Error('the secondary did not serve every symbol from its own identical copy');
   } finally {
-    for (const site of sites.reverse()) await site.stop();
-    await nats.dispose();
+    await primaryDb.end();
+    await secondaryDb.end();
   }
 }
 

@@ -19,38 +19,12 @@ import { migrate } from '@geo/pg';
 import { testServiceUrls } from '@geo/testing';
 import { waitForGrpcHealth } from './lib/grpc-health';
 import { siteEnv, waitForHttpHealth } from './lib/site-env';
+import { DEV_SITES as SITES, type DevSiteSpec as SiteSpec } from './lib/dev-sites-spec';
 
 const ROOT = resolve(__dirname, '../..');
 const DEV = join(ROOT, '.dev');
 const SITES_JSON = join(DEV, 'sites.json');
 const SECRETS_JSON = join(DEV, 'sites', 'secrets.json');
-
-/** One local site. */
-interface SiteSpec {
-  readonly name: string;
-  readonly role: 'primary' | 'secondary';
-  /** gRPC port of the first app; the others follow in APP_NAMES order. */
-  readonly grpcBasePort: number;
-  readonly httpPort: number;
-  readonly database: string;
-  /**
-   * Secondaries get a nats-server of their own on this port (their GEO_SYNC_JOBS work queue and
-   * scheduler nudges, DESIGN §5: per site); the primary uses the shared one from tools/dev/services.
-   */
-  readonly natsPort?: number;
-}
-
-const SITES: readonly SiteSpec[] = [
-  { name: 'primary', role: 'primary', grpcBasePort: 50051, httpPort: Number(process.env.GEO_DEV_PRIMARY_HTTP_PORT ?? 18080), database: 'geo_dev_primary' },
-  {
-    name: 'secondary',
-    role: 'secondary',
-    grpcBasePort: 50061,
-    httpPort: Number(process.env.GEO_DEV_SECONDARY_HTTP_PORT ?? 18081),
-    database: 'geo_dev_secondary',
-    natsPort: Number(process.env.GEO_DEV_SECONDARY_NATS_PORT ?? 14222),
-  },
-];
 
 const NATS_SERVER_BINARY = process.env.NATS_SERVER_BIN ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
 
