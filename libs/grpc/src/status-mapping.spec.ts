@@ -22,6 +22,7 @@ const EXPECTED: ReadonlyArray<[keyof typeof ErrorCodes, GrpcStatus]> = [
   ['INVALID_TRANSITION', GrpcStatus.FAILED_PRECONDITION],
   ['ALREADY_EXISTS', GrpcStatus.ALREADY_EXISTS],
   ['CONFLICT', GrpcStatus.ABORTED],
+  ['CHECKSUM_MISMATCH', GrpcStatus.DATA_LOSS],
   ['UNAVAILABLE', GrpcStatus.UNAVAILABLE],
   ['TIMEOUT', GrpcStatus.DEADLINE_EXCEEDED],
   ['CANCELLED', GrpcStatus.CANCELLED],

@@ -46,6 +46,8 @@ export const GRPC_STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, GrpcStatus>> 
   [ErrorCodes.ALREADY_EXISTS]: GrpcStatus.ALREADY_EXISTS,
   // A lost compare-and-set: the caller may retry the whole read-modify-write (gRPC's ABORTED contract).
   [ErrorCodes.CONFLICT]: GrpcStatus.ABORTED,
+  // Received bytes did not match the expected size or SHA-256: gRPC's "unrecoverable data loss or corruption".
+  [ErrorCodes.CHECKSUM_MISMATCH]: GrpcStatus.DATA_LOSS,
   [ErrorCodes.UNAVAILABLE]: GrpcStatus.UNAVAILABLE,
   [ErrorCodes.TIMEOUT]: GrpcStatus.DEADLINE_EXCEEDED,
   [ErrorCodes.CANCELLED]: GrpcStatus.CANCELLED,
@@ -131,6 +133,7 @@ export function fromGrpcError(err: unknown): GeoError {
     case ErrorCodes.INVALID_TRANSITION:
     case ErrorCodes.ALREADY_EXISTS:
     case ErrorCodes.CONFLICT:
+    case ErrorCodes.CHECKSUM_MISMATCH:
     case ErrorCodes.CANCELLED:
     case ErrorCodes.INTERNAL:
       return new GeoError(code, message, options);

@@ -49,3 +49,5 @@ export {
   type ReverifyAllFilter,
 } from './repositories/verification-state-repository';
 export { MigratedDatabase, type MigratedDatabaseOptions } from './migrated-database';
+export { PgReplicableCatalogRepository, DEFAULT_CATALOG_PAGE_SIZE, type ReplicableCatalog, type CatalogSite, type PgReplicableCatalogRepositoryOptions } from './repositories/replicable-catalog-repository';
+export { PgEventCursorRepository, type EventCursor, type EventCursorPosition } from './repositories/event-cursor-repository';

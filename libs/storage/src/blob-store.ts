@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { PutExpectation } from './put-expectation';
 
 /** Bytes a `put` reads from: a stream (never fully buffered by the store) or bytes in memory. */
 export type BlobSource = Readable | Uint8Array;
@@ -6,6 +7,13 @@ export type BlobSource = Readable | Uint8Array;
 export interface PutOptions {
   /** Aborting stops the write; nothing becomes visible and temp data is removed. */
   readonly signal?: AbortSignal;
+  /**
+   * Size and/or SHA-256 the bytes must have. Checked while streaming and before the blob becomes
+   * visible: on a difference nothing is installed (a previous blob stays as it was), temp data is
+   * removed, and `put` throws `ChecksumMismatchError` (code `CHECKSUM_MISMATCH`, details carry the
+   * expected and actual values). Too many bytes fail at once, without reading the rest.
+   */
+  readonly expect?: PutExpectation;
 }
 
 /** What a completed `put` wrote, computed while streaming (no second read). */
@@ -32,6 +40,7 @@ export interface BlobHead {
  * - atomic writes: readers see either no blob / the previous blob, or the complete new one,
  *   never a prefix; a failed or aborted `put` leaves no visible key and no temp debris in `list`;
  * - last writer wins on concurrent `put`s of one key;
+ * - a `put` with `expect` installs only bytes that match it (size and SHA-256);
  * - store-side I/O failures surface as retryable `UnavailableError`s; errors raised by the
  *   caller's source stream are rethrown unchanged.
  */

@@ -2,9 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, opendir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ErrorCodes, NotFoundError, UnavailableError } from '@geo/domain';
+import { ErrorCodes, NotFoundError, UnavailableError, ValidationError } from '@geo/domain';
 import { RESERVED_SEGMENT_PREFIX, validateBlobKey, validateBlobPrefix } from './blob-key';
 import type { BlobHead, BlobSource, BlobStore, PutOptions, PutResult } from './blob-store';
+import { ChecksumMismatchError, ExpectationCheck } from './put-expectation';
 
 /** 1 MiB reads and writes: twice the hashing throughput of Node's 64 KiB default (TOOLCHAIN §8). */
 export const FS_HIGH_WATER_MARK = 1024 * 1024;
@@ -82,6 +83,7 @@ export class FsBlobStore implements BlobStore {
 
   async put(key: string, source: BlobSource, options: PutOptions = {}): Promise<PutResult> {
     const target = this.#path(key);
+    const check = ExpectationCheck.of(key, options.expect);
     const dir = dirname(target);
     const temp = join(dir, `${RESERVED_SEGMENT_PREFIX}${randomBytes(12).toString('hex')}`);
     let handle: FileHandle | undefined;
@@ -95,20 +97,69 @@ export class FsBlobStore implements BlobStore {
         options.signal?.throwIfAborted();
         hash.update(chunk);
         size += chunk.byteLength;
+        check?.sizeSoFar(size);
         await writeAll(handle, chunk);
       }
+      const sha256 = hash.digest('hex');
+      // Before the rename: a mismatching blob must never be visible, not even for a moment.
+      check?.final(size, sha256);
       await handle.sync();
       await handle.close();
       handle = undefined;
       await rename(temp, target);
       await this.#syncDir(dir);
-      return { size, sha256: hash.digest('hex') };
+      return { size, sha256 };
     } catch (error) {
       await handle?.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
       if (error instanceof SourceFailure) throw error.error;
+      if (error instanceof ChecksumMismatchError) throw error;
       if (options.signal?.aborted === true && error === options.signal.reason) throw error;
       throw unavailable('put', key, error);
+    }
+  }
+
+  /**
+   * Deletes leftover `tmp_*` files under the root: the debris of writes cut short by a crash
+   * (`kill -9`, power loss), which no `put` will ever clean up. Run it when no `put` of this store
+   * is in flight, or pass `olderThanMs` so that only files not modified for that long are removed
+   * (a temp file's mtime moves with every write, so live writes are spared). Files that vanish
+   * meanwhile (a racing cleaner, a finishing put) are skipped. Returns how many files were deleted.
+   */
+  async removeTemporaries(options: { readonly olderThanMs?: number } = {}): Promise<number> {
+    const { olderThanMs } = options;
+    if (olderThanMs !== undefined && (!Number.isFinite(olderThanMs) || olderThanMs < 0)) {
+      throw new ValidationError(`olderThanMs must be a non-negative number, got ${olderThanMs}`);
+    }
+    // Fixed once, so files created while the walk runs are never older than it.
+    const cutoffMs = olderThanMs === undefined ? undefined : Date.now() - olderThanMs;
+    let removed = 0;
+    for await (const path of this.#temporaries(this.#root)) {
+      try {
+        if (cutoffMs !== undefined && (await stat(path)).mtimeMs > cutoffMs) continue;
+        await unlink(path);
+        removed += 1;
+      } catch (error) {
+        if (MISSING.has(errno(error) ?? '')) continue;
+        throw unavailable('remove temporary', path, error);
+      }
+    }
+    return removed;
+  }
+
+  /** Absolute paths of every `tmp_*` file under `abs`, depth first; vanished directories are skipped. */
+  async *#temporaries(abs: string): AsyncGenerator<string> {
+    let dir;
+    try {
+      dir = await opendir(abs);
+    } catch (error) {
+      if (MISSING.has(errno(error) ?? '')) return;
+      throw unavailable('list temporaries in', abs, error);
+    }
+    for await (const entry of dir) {
+      const path = join(abs, entry.name);
+      if (entry.isDirectory()) yield* this.#temporaries(path);
+      else if (entry.isFile() && entry.name.startsWith(RESERVED_SEGMENT_PREFIX)) yield path;
     }
   }
 

@@ -9,9 +9,10 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { ErrorCodes, NotFoundError, UnavailableError } from '@geo/domain';
+import { ErrorCodes, GeoError, NotFoundError, UnavailableError } from '@geo/domain';
 import { validateBlobKey, validateBlobPrefix } from './blob-key';
 import type { BlobHead, BlobSource, BlobStore, PutOptions, PutResult } from './blob-store';
+import { ChecksumMismatchError, ExpectationCheck } from './put-expectation';
 
 /** S3's minimum part size; every part but the last must be at least this big. */
 export const S3_MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -33,19 +34,47 @@ export interface S3BlobStoreOptions {
   readonly client?: S3Client;
 }
 
-/** Hashes and counts the bytes flowing through, without buffering them. */
+/**
+ * Hashes and counts the bytes flowing through, without buffering them. With an expectation it fails
+ * the stream on a mismatch before signalling its end, so the upload that reads it never sees a
+ * complete body: it fails and aborts its multipart upload instead of completing it.
+ */
 class HashingStream extends Transform {
   readonly #hash = createHash('sha256');
   size = 0;
+  /** Set once the source ended (in `_flush`). */
+  sha256: string | undefined;
+  /** The mismatch this stream failed with, if any. */
+  mismatch: ChecksumMismatchError | undefined;
+
+  constructor(
+    private readonly check: ExpectationCheck | undefined,
+    highWaterMark: number,
+  ) {
+    super({ highWaterMark });
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.#hash.update(chunk);
     this.size += chunk.byteLength;
-    callback(null, chunk);
+    callback(this.#checked(() => this.check?.sizeSoFar(this.size)), chunk);
   }
 
-  digest(): string {
-    return this.#hash.digest('hex');
+  override _flush(callback: TransformCallback): void {
+    const sha256 = this.#hash.digest('hex');
+    this.sha256 = sha256;
+    callback(this.#checked(() => this.check?.final(this.size, sha256)));
+  }
+
+  #checked(fn: () => void): ChecksumMismatchError | null {
+    try {
+      fn();
+      return null;
+    } catch (error) {
+      if (!(error instanceof ChecksumMismatchError)) throw error;
+      this.mismatch = error;
+      return error;
+    }
   }
 }
 
@@ -97,8 +126,9 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, source: BlobSource, options: PutOptions = {}): Promise<PutResult> {
     validateBlobKey(key);
+    const check = ExpectationCheck.of(key, options.expect);
     options.signal?.throwIfAborted();
-    const hashing = new HashingStream({ highWaterMark: this.#partSize });
+    const hashing = new HashingStream(check, this.#partSize);
     const body = new PassThrough({ highWaterMark: this.#partSize });
     const upload = new Upload({
       client: this.#client,
@@ -130,10 +160,13 @@ export class S3BlobStore implements BlobStore {
     );
     try {
       await Promise.all([feeding, uploading]);
+      // First: pipeline destroys the source with the mismatch, which would look like a source error.
+      if (hashing.mismatch !== undefined) throw hashing.mismatch;
       if (sourceError !== undefined) throw sourceError.error;
       options.signal?.throwIfAborted();
       if (storeError !== undefined) throw unavailable('put', key, storeError.error);
-      return { size: hashing.size, sha256: hashing.digest() };
+      if (hashing.sha256 === undefined) throw new GeoError(ErrorCodes.INTERNAL, `s3 blob store: put ${key} completed before its source ended`);
+      return { size: hashing.size, sha256: hashing.sha256 };
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }

@@ -37,8 +37,12 @@ export interface RunningSite {
   readonly grpcPorts: Readonly<Partial<Record<AppName, number>>>;
   /** SIGTERMs every app and waits for them (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<void>;
-  /** Kills and restarts one app with the same environment (fault tests). */
+  /** Kills (SIGKILL, as a crash) and restarts one app with the same environment (fault tests). */
   restart(app: AppName): Promise<void>;
+  /** SIGTERMs one app and waits for it to exit (an operator stopping a service). */
+  stopApp(app: AppName): Promise<void>;
+  /** Starts a stopped app again and waits until it is healthy. */
+  startApp(app: AppName): Promise<void>;
   /** The tail of an app's log, for failure messages. */
   logTail(app: AppName, lines?: number): string;
 }
@@ -120,6 +124,20 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
     grpcPorts: ports,
     stop,
     logTail,
+    async stopApp(app) {
+      const child = children.get(app);
+      if (child === undefined) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited(child);
+      clearTimeout(timer);
+    },
+    async startApp(app) {
+      const child = children.get(app);
+      if (child !== undefined && child.exitCode === null && child.signalCode === null) return;
+      launch(app);
+      await waitHealthy([app]);
+    },
     async restart(app) {
       const child = children.get(app);
       if (child !== undefined) {

@@ -29,6 +29,11 @@ export const ErrorCodes = {
   ALREADY_EXISTS: 'GEO_S0002',
   /** A compare-and-set lost the race: the row was no longer in the expected state. */
   CONFLICT: 'GEO_S0003',
+  /**
+   * Bytes received do not match the size or SHA-256 they were expected to have (a download from the
+   * primary, GitLab's "Downloaded file checksum mismatch"); nothing was installed.
+   */
+  CHECKSUM_MISMATCH: 'GEO_S0004',
   /** A dependency (PostgreSQL, NATS, object storage, a peer site) is unreachable; retry later. */
   UNAVAILABLE: 'GEO_I0001',
   /** A deadline passed before the operation finished. */

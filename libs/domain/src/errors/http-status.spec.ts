@@ -15,6 +15,7 @@ const EXPECTED: ReadonlyArray<[keyof typeof ErrorCodes, number]> = [
   ['INVALID_TRANSITION', 409],
   ['ALREADY_EXISTS', 409],
   ['CONFLICT', 409],
+  ['CHECKSUM_MISMATCH', 400],
   ['UNAVAILABLE', 503],
   ['TIMEOUT', 504],
   ['CANCELLED', 499],

@@ -18,6 +18,8 @@ export const HTTP_STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = {
   [ErrorCodes.INVALID_TRANSITION]: 409,
   [ErrorCodes.ALREADY_EXISTS]: 409,
   [ErrorCodes.CONFLICT]: 409,
+  // S3's BadDigest precedent: the body sent does not match the digest it was declared with.
+  [ErrorCodes.CHECKSUM_MISMATCH]: 400,
   [ErrorCodes.UNAVAILABLE]: 503,
   [ErrorCodes.TIMEOUT]: 504,
   // nginx's "client closed request": nobody reads it, but logs and metrics stay truthful.

@@ -30,6 +30,8 @@ export interface RegistryRepository {
   /** Inserts a `pending` row for each model id without one; returns the model ids actually inserted. */
   insertPending(modelIds: readonly number[]): Promise<number[]>;
   findByModelId(modelId: number): Promise<StoredRegistryRow | undefined>;
+  /** The rows of these model ids that exist, ordered by model id. */
+  findByModelIds(modelIds: readonly number[]): Promise<StoredRegistryRow[]>;
   /**
    * Claims up to `limit` rows needing a download (pending first, then failed rows whose `retry_at`
    * is due, oldest first) and moves them to `started` with `last_synced_at = now`. Rows locked by
@@ -41,10 +43,16 @@ export interface RegistryRepository {
    * with `applySyncEvent(row, { event: 'synced', … })` (before_synced and the after_synced
    * verification step), only while the stored row is still `started`. Returns undefined when it was
    * no longer `started` (or is gone): the caller lost the race and must drop its result.
+   * With `attempt` (the sync job's lease token, ADR 0004 §5) the row must also still have
+   * `last_synced_at = attempt`: a row reset and started again meanwhile belongs to a newer attempt.
    */
-  markSynced(modelId: number, next: RegistryRow): Promise<StoredRegistryRow | undefined>;
-  /** Moves the row to `failed` from any state with the domain-computed failure fields. */
-  markFailed(modelId: number, failure: SyncFailure): Promise<StoredRegistryRow | undefined>;
+  markSynced(modelId: number, next: RegistryRow, attempt?: Date): Promise<StoredRegistryRow | undefined>;
+  /**
+   * Moves the row to `failed` with the domain-computed failure fields: from any state without
+   * `attempt`; with it only while the row is `started` with `last_synced_at = attempt` (undefined
+   * otherwise: the lease was lost and the failure is dropped).
+   */
+  markFailed(modelId: number, failure: SyncFailure, attempt?: Date): Promise<StoredRegistryRow | undefined>;
   /** Deletes the rows of these model ids; returns how many were deleted. */
   deleteByModelIds(modelIds: readonly number[]): Promise<number>;
 }
@@ -57,6 +65,11 @@ function assertIds(ids: readonly number[]): void {
   for (const id of ids) {
     if (!Number.isSafeInteger(id) || id <= 0) throw new ValidationError(`model ids must be positive integers, got ${id}`);
   }
+}
+
+/** An attempt token is a real instant; an invalid Date would serialise as "Invalid Date" and fail in SQL. */
+function assertAttempt(attempt: Date | undefined): void {
+  if (attempt !== undefined && !Number.isFinite(attempt.getTime())) throw new ValidationError('attempt must be a valid date');
 }
 
 /** PostgreSQL implementation, generated from the definition's table and foreign-key names. */
@@ -127,19 +140,28 @@ export class PgRegistryRepository implements RegistryRepository {
     return rows.sort((a, b) => a.id - b.id);
   }
 
-  async markSynced(modelId: number, next: RegistryRow): Promise<StoredRegistryRow | undefined> {
-    if (next.state !== 'synced') throw new ValidationError(`markSynced needs a synced row, got state ${next.state}`);
-    return this.writeRow(modelId, next, 'started');
+  async findByModelIds(modelIds: readonly number[]): Promise<StoredRegistryRow[]> {
+    assertIds(modelIds);
+    if (modelIds.length === 0) return [];
+    return this.rows('select', `SELECT ${this.columns} FROM ${this.table} WHERE ${this.fk} = ANY($1::bigint[]) ORDER BY ${this.fk}`, [modelIds]);
   }
 
-  async markFailed(modelId: number, failure: SyncFailure): Promise<StoredRegistryRow | undefined> {
+  async markSynced(modelId: number, next: RegistryRow, attempt?: Date): Promise<StoredRegistryRow | undefined> {
+    if (next.state !== 'synced') throw new ValidationError(`markSynced needs a synced row, got state ${next.state}`);
+    return this.writeRow(modelId, next, 'started', attempt);
+  }
+
+  async markFailed(modelId: number, failure: SyncFailure, attempt?: Date): Promise<StoredRegistryRow | undefined> {
+    assertAttempt(attempt);
     const rows = await this.rows(
       'mark failed',
       `UPDATE ${this.table}
        SET state = ${FAILED}, last_sync_failure = $2, retry_count = $3, retry_at = $4
-       WHERE ${this.fk} = $1
+       WHERE ${this.fk} = $1${attempt === undefined ? '' : ` AND state = ${STARTED} AND last_synced_at = $5`}
        RETURNING ${this.columns}`,
-      [modelId, failure.lastSyncFailure, failure.retryCount, failure.retryAt],
+      attempt === undefined
+        ? [modelId, failure.lastSyncFailure, failure.retryCount, failure.retryAt]
+        : [modelId, failure.lastSyncFailure, failure.retryCount, failure.retryAt, attempt],
     );
     return rows[0];
   }
@@ -153,8 +175,9 @@ export class PgRegistryRepository implements RegistryRepository {
     });
   }
 
-  /** Writes every mutable column of `row`, only while the stored state is `expected`. */
-  private async writeRow(modelId: number, row: RegistryRow, expected: SyncState): Promise<StoredRegistryRow | undefined> {
+  /** Writes every mutable column of `row`, only while the stored state is `expected` (and `last_synced_at = attempt`). */
+  private async writeRow(modelId: number, row: RegistryRow, expected: SyncState, attempt?: Date): Promise<StoredRegistryRow | undefined> {
+    assertAttempt(attempt);
     const rows = await this.rows(
       'update',
       `UPDATE ${this.table} SET
@@ -162,7 +185,7 @@ export class PgRegistryRepository implements RegistryRepository {
          verification_state = $7, verification_started_at = $8, verification_retry_at = $9,
          verification_retry_count = $10, verified_at = $11, verification_checksum = $12,
          verification_failure = $13, checksum_mismatch = $14, verification_checksum_mismatched = $15
-       WHERE ${this.fk} = $1 AND state = $16
+       WHERE ${this.fk} = $1 AND state = $16 AND ($17::timestamptz IS NULL OR last_synced_at = $17)
        RETURNING ${this.columns}`,
       [
         modelId,
@@ -181,6 +204,7 @@ export class PgRegistryRepository implements RegistryRepository {
         row.checksumMismatch,
         hexToBytea(row.verificationChecksumMismatched),
         encodeSyncState(expected),
+        attempt ?? null,
       ],
     );
     return rows[0];

@@ -8,7 +8,11 @@ import { ErrorCodes } from '@geo/domain';
  * specs import it (Nx forbids the cycle); every driver satisfies it without a cast.
  */
 export interface BlobStoreUnderTest {
-  put(key: string, source: Readable | Uint8Array, options?: { readonly signal?: AbortSignal }): Promise<{ size: number; sha256: string }>;
+  put(
+    key: string,
+    source: Readable | Uint8Array,
+    options?: { readonly signal?: AbortSignal; readonly expect?: { readonly size?: number; readonly sha256?: string } },
+  ): Promise<{ size: number; sha256: string }>;
   get(key: string): Promise<Readable>;
   head(key: string): Promise<{ size: number } | null>;
   exists(key: string): Promise<boolean>;
@@ -259,5 +263,87 @@ export function registerBlobStoreTests(driverName: string, factory: () => Promis
       expect(await store.head('big/blob.pdb')).toEqual({ size: BIG_BLOB_BYTES });
       expect(await hashStream(await store.get('big/blob.pdb'))).toEqual({ size: BIG_BLOB_BYTES, sha256: expectedSha });
     }, 120_000);
+
+    describe('put with expect (size and sha256 checked before the blob becomes visible)', () => {
+      const data = Buffer.from('expected bytes of a symbol file');
+      const wrongSha = sha256(Buffer.from('other bytes'));
+
+      /** Asserts that nothing but `keys` is stored, through the store and behind it. */
+      async function expectOnly(keys: string[]): Promise<void> {
+        expect(await collect(store.list(''))).toEqual(keys);
+        if (fx.rawEntries) expect(await fx.rawEntries()).toEqual(keys);
+      }
+
+      it('installs matching bytes (sha256 in any case) and returns them', async () => {
+        const expected = { size: data.length, sha256: sha256(data).toUpperCase() };
+        expect(await store.put('e/ok', Readable.from([data]), { expect: expected })).toEqual({ size: data.length, sha256: sha256(data) });
+        expect(await readAll(await store.get('e/ok'))).toEqual(data);
+        expect(await store.put('e/size-only', data, { expect: { size: data.length } })).toEqual({ size: data.length, sha256: sha256(data) });
+        expect(await store.put('e/empty', Buffer.alloc(0), { expect: { size: 0, sha256: sha256(Buffer.alloc(0)) } })).toMatchObject({ size: 0 });
+        await expectOnly(['e/empty', 'e/ok', 'e/size-only']);
+      });
+
+      it('rejects a sha256 mismatch with CHECKSUM_MISMATCH carrying expected and actual, installing nothing', async () => {
+        const error: unknown = await store.put('e/bad', Readable.from([data]), { expect: { size: data.length, sha256: wrongSha } }).then(
+          () => 'resolved',
+          (e: unknown) => e,
+        );
+        expect(error).toMatchObject({
+          code: ErrorCodes.CHECKSUM_MISMATCH,
+          details: { key: 'e/bad', reason: 'sha256', expectedSha256: wrongSha, actualSha256: sha256(data), expectedSize: data.length, actualSize: data.length },
+        });
+        expect(await store.exists('e/bad')).toBe(false);
+        await expectOnly([]);
+      });
+
+      it('rejects too few bytes (size mismatch) and too many bytes (cut short)', async () => {
+        await expect(store.put('e/short', data, { expect: { size: data.length + 1 } })).rejects.toMatchObject({
+          code: ErrorCodes.CHECKSUM_MISMATCH,
+          details: { reason: 'size', expectedSize: data.length + 1, actualSize: data.length, actualSha256: sha256(data) },
+        });
+        await expect(store.put('e/long', Readable.from([data, data, data]), { expect: { size: data.length + 3 } })).rejects.toMatchObject({
+          code: ErrorCodes.CHECKSUM_MISMATCH,
+          details: { reason: 'size', expectedSize: data.length + 3, actualSha256: null },
+        });
+        await expectOnly([]);
+      });
+
+      it('a mismatching overwrite keeps the previous blob intact', async () => {
+        await store.put('e/keep', Buffer.from('original'));
+        await expect(store.put('e/keep', data, { expect: { sha256: wrongSha } })).rejects.toMatchObject({ code: ErrorCodes.CHECKSUM_MISMATCH });
+        expect((await readAll(await store.get('e/keep'))).toString()).toBe('original');
+        await expectOnly(['e/keep']);
+      });
+
+      it('a mismatching multipart-sized stream is aborted, never completed', async () => {
+        const abortedBefore = fx.multipartUploadsAborted?.() ?? 0;
+        const partsBefore = fx.multipartPartsUploaded?.() ?? 0;
+        // The pause before the end lets a multipart driver upload parts first, so it has an upload to abort.
+        async function* chunks(): AsyncGenerator<Buffer> {
+          for (let i = 0; i < 12; i += 1) yield Buffer.alloc(MiB, i);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await expect(store.put('e/big', Readable.from(chunks()), { expect: { size: 12 * MiB, sha256: wrongSha } })).rejects.toMatchObject({
+          code: ErrorCodes.CHECKSUM_MISMATCH,
+          details: { reason: 'sha256', actualSize: 12 * MiB },
+        });
+        expect(await store.exists('e/big')).toBe(false);
+        await expectOnly([]);
+        if (fx.multipartPartsUploaded) expect(fx.multipartPartsUploaded() - partsBefore).toBeGreaterThanOrEqual(1);
+        if (fx.multipartUploadsAborted) expect(fx.multipartUploadsAborted() - abortedBefore).toBeGreaterThanOrEqual(1);
+      }, 60_000);
+
+      it.each([
+        ['a negative size', { size: -1 }],
+        ['a fractional size', { size: 1.5 }],
+        ['a sha256 that is not 64 hex digits', { sha256: 'abc' }],
+      ])('rejects %s before any I/O', async (_label, expectation) => {
+        await expect(store.put('e/invalid', data, { expect: expectation })).rejects.toMatchObject({
+          name: 'ValidationError',
+          code: ErrorCodes.INVALID_ARGUMENT,
+        });
+        await expectOnly([]);
+      });
+    });
   });
 }

@@ -1,0 +1,323 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ServiceError } from '@grpc/grpc-js';
+import { ErrorCodes, type GeoError, type LoggerPort } from '@geo/domain';
+import {
+  createChannelClient,
+  geoAuthMetadata,
+  GEO_CODE_METADATA_KEY,
+  GEO_JWT_LEEWAY_MESSAGE,
+  serverStream,
+  startGrpcServer,
+  type GeoRequestData,
+  type GrpcServerHandle,
+} from '@geo/grpc';
+import { createPool, migrate, PgReplicableCatalogRepository } from '@geo/pg';
+import { BlobTransferServiceClient, type RetrieveRequest, type RetrieveResponse } from '@geo/proto';
+import { packagesNugetSymbol } from '@geo/replicables';
+import { FsBlobStore, type BlobStore } from '@geo/storage';
+import { createTestDatabase, type TestDatabase } from '@geo/testing';
+import type { Pool } from 'pg';
+import { blobRetrieveService, fixedSizeChunks, RETRIEVE_CHUNK_BYTES, RETRIEVE_CONTENT_TYPE } from './retrieve-service';
+
+const NAME = packagesNugetSymbol.name;
+/** Three full chunks and a short one. */
+const BLOB = randomBytes(3 * RETRIEVE_CHUNK_BYTES + 123);
+const BLOB_SHA = createHash('sha256').update(BLOB).digest('hex');
+const SMALL = Buffer.from('portable pdb bytes');
+/** Served by a counting source instead of the disk (back-pressure test). */
+const VIRTUAL_KEY = 'virtual/huge.pdb';
+const VIRTUAL_BYTES = 256 * 1024 * 1024;
+
+interface LogLine {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly fields: Record<string, unknown>;
+  readonly msg: string;
+}
+
+interface Site {
+  readonly accessKey: string;
+  readonly secret: string;
+}
+
+async function failure(promise: Promise<unknown>): Promise<GeoError> {
+  const err: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(Error);
+  return err as GeoError;
+}
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+describe('BlobTransferService.Retrieve on the primary (real gRPC + PostgreSQL + fs blob store)', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  let blobRoot: string;
+  let server: GrpcServerHandle;
+  let client: BlobTransferServiceClient;
+  const logs: LogLine[] = [];
+  const logger: LoggerPort = {
+    info: (fields, msg) => logs.push({ level: 'info', fields, msg }),
+    warn: (fields, msg) => logs.push({ level: 'warn', fields, msg }),
+    error: (fields, msg) => logs.push({ level: 'error', fields, msg }),
+  };
+  /** The virtual blob's source: how much of it was read, and whether it was closed. */
+  const virtual = { pulled: 0, source: undefined as Readable | undefined };
+  /** 1: blob + succeeded checksum; 2: no blob on disk; 3: small blob, never verified; 4: the virtual blob. */
+  let sym: number[] = [];
+  let secondary: Site;
+  let other: Site;
+  let disabled: Site;
+
+  async function insertId(sql: string, values: unknown[]): Promise<number> {
+    const result = await pool.query<{ id: string }>(`${sql} RETURNING id`, values);
+    return Number(result.rows[0]!.id);
+  }
+
+  async function insertSymbol(projectId: number, key: string, size: number): Promise<number> {
+    return insertId(
+      `INSERT INTO packages_nuget_symbols (created_at, updated_at, project_id, size, file_store, file, file_path, signature, object_storage_key)
+       VALUES (now(), now(), $1, $2, 1, 'f.pdb', $3, $3, $3)`,
+      [projectId, size, key],
+    );
+  }
+
+  async function insertSite(name: string, options: { enabled?: boolean; namespaces?: number[] } = {}): Promise<Site> {
+    const site = { accessKey: `AK${name.toUpperCase().padEnd(18, '0')}`, secret: `${name}-`.padEnd(40, 's') };
+    const id = await insertId(
+      `INSERT INTO geo_sites (name, url, access_key, secret_access_key, enabled, selective_sync_type) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [name, `https://${name}.example/`, site.accessKey, site.secret, options.enabled ?? true, options.namespaces === undefined ? null : 'namespaces'],
+    );
+    for (const namespaceId of options.namespaces ?? []) {
+      await pool.query('INSERT INTO geo_node_namespace_links (geo_node_id, namespace_id) VALUES ($1, $2)', [id, namespaceId]);
+    }
+    return site;
+  }
+
+  /** A source of `VIRTUAL_BYTES` that counts what the server pulled from it. */
+  function virtualSource(): Readable {
+    async function* produce(): AsyncGenerator<Buffer> {
+      for (let sent = 0; sent < VIRTUAL_BYTES; sent += RETRIEVE_CHUNK_BYTES) {
+        virtual.pulled += RETRIEVE_CHUNK_BYTES;
+        yield Buffer.alloc(RETRIEVE_CHUNK_BYTES, 7);
+      }
+    }
+    virtual.source = Readable.from(produce());
+    return virtual.source;
+  }
+
+  function retrieve(request: RetrieveRequest, site: Site | undefined, data?: GeoRequestData, now?: Date): AsyncGenerator<RetrieveResponse> {
+    const metadata =
+      site === undefined
+        ? undefined
+        : geoAuthMetadata({
+            accessKey: site.accessKey,
+            secret: site.secret,
+            data: data ?? { replicable_name: request.replicableName, replicable_id: request.modelRecordId },
+            ...(now === undefined ? {} : { now }),
+          });
+    return serverStream(client.retrieve.bind(client), request, metadata === undefined ? {} : { metadata });
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase('geo_blob_retrieve');
+    await migrate({ role: 'primary', databaseUrl: db.url });
+    pool = createPool({ databaseUrl: db.url, max: 4 });
+    blobRoot = mkdtempSync(join(tmpdir(), 'geo-retrieve-'));
+    const fsStore = new FsBlobStore({ root: blobRoot });
+    await fsStore.put('sym/1/one.pdb', BLOB);
+    await fsStore.put('sym/3/three.pdb', SMALL);
+    const blobStore: Pick<BlobStore, 'get'> = { get: async (key) => (key === VIRTUAL_KEY ? virtualSource() : fsStore.get(key)) };
+
+    const namespace = await insertId(`INSERT INTO namespaces (name, path) VALUES ('g', 'g')`, []);
+    const elsewhere = await insertId(`INSERT INTO namespaces (name, path) VALUES ('h', 'h')`, []);
+    const project = await insertId(`INSERT INTO projects (name, path, namespace_id) VALUES ('p', 'p', $1)`, [namespace]);
+    sym = [
+      await insertSymbol(project, 'sym/1/one.pdb', BLOB.length),
+      await insertSymbol(project, 'sym/2/gone.pdb', 10),
+      await insertSymbol(project, 'sym/3/three.pdb', SMALL.length),
+      await insertSymbol(project, VIRTUAL_KEY, VIRTUAL_BYTES),
+    ];
+    await pool.query(
+      `INSERT INTO packages_nuget_symbol_states (packages_nuget_symbol_id, verification_state, verification_checksum, verified_at) VALUES ($1, 2, decode($2, 'hex'), now())`,
+      [sym[0], BLOB_SHA],
+    );
+    // The secondary selects another namespace: Retrieve must not apply selective sync.
+    secondary = await insertSite('secondary', { namespaces: [elsewhere] });
+    other = await insertSite('other');
+    disabled = await insertSite('disabled', { enabled: false });
+
+    server = await startGrpcServer({
+      host: '127.0.0.1',
+      port: 0,
+      services: [blobRetrieveService({ catalog: new PgReplicableCatalogRepository(pool), replicables: [packagesNugetSymbol], blobStore, logger })],
+    });
+    client = createChannelClient(BlobTransferServiceClient, `127.0.0.1:${server.port}`);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await server?.shutdown(0);
+    await pool?.end();
+    await db?.drop();
+    if (blobRoot !== undefined) rmSync(blobRoot, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    logs.length = 0;
+  });
+
+  const chunksOf = (parts: readonly RetrieveResponse[]): Buffer[] =>
+    parts.slice(1).map((p) => {
+      if (p.part?.$case !== 'chunk') throw new Error(`expected a chunk, got ${p.part?.$case ?? 'nothing'}`);
+      return Buffer.from(p.part.chunk);
+    });
+
+  it('streams one header, then the blob in 64 KiB chunks, byte for byte (selective sync not applied)', async () => {
+    const parts = await collect(retrieve({ replicableName: NAME, modelRecordId: sym[0]! }, secondary));
+    expect(parts[0]?.part).toEqual({
+      $case: 'header',
+      header: { size: BLOB.length, checksum: BLOB_SHA, contentType: RETRIEVE_CONTENT_TYPE, blobKey: 'sym/1/one.pdb' },
+    });
+    const chunks = chunksOf(parts);
+    expect(chunks.map((c) => c.length)).toEqual([RETRIEVE_CHUNK_BYTES, RETRIEVE_CHUNK_BYTES, RETRIEVE_CHUNK_BYTES, 123]);
+    expect(Buffer.concat(chunks).equals(BLOB)).toBe(true);
+  });
+
+  it('sends an empty checksum while the primary has not verified the blob', async () => {
+    const parts = await collect(retrieve({ replicableName: NAME, modelRecordId: sym[2]! }, secondary));
+    expect(parts[0]?.part).toEqual({ $case: 'header', header: { size: SMALL.length, checksum: '', contentType: RETRIEVE_CONTENT_TYPE, blobKey: 'sym/3/three.pdb' } });
+    expect(Buffer.concat(chunksOf(parts)).equals(SMALL)).toBe(true);
+  });
+
+  it('answers a record whose blob is missing with NOT_FOUND, FILE_NOT_FOUND and the model class message', async () => {
+    const err = await failure(collect(retrieve({ replicableName: NAME, modelRecordId: sym[1]! }, secondary)));
+    expect(err.code).toBe(ErrorCodes.FILE_NOT_FOUND);
+    expect(err.message).toBe(`Packages::Nuget::Symbol #${sym[1]} file not found`);
+    expect((err.cause as ServiceError).metadata.get(GEO_CODE_METADATA_KEY)).toEqual(['FILE_NOT_FOUND']);
+  });
+
+  it('answers an unknown record with NOT_FOUND "<replicable_name> not found"', async () => {
+    const err = await failure(collect(retrieve({ replicableName: NAME, modelRecordId: 987_654 }, secondary)));
+    expect(err.code).toBe(ErrorCodes.NOT_FOUND);
+    expect(err.message).toBe('packages_nuget_symbol not found');
+    expect((err.cause as ServiceError).metadata.get(GEO_CODE_METADATA_KEY)).toEqual([]);
+  });
+
+  it('answers an unknown replicable name with INVALID_ARGUMENT', async () => {
+    const err = await failure(collect(retrieve({ replicableName: 'no_such_thing', modelRecordId: sym[0]! }, secondary)));
+    expect(err.code).toBe(ErrorCodes.INVALID_ARGUMENT);
+  });
+
+  it('reads the blob only as fast as the client takes it, and closes it when the client goes away', async () => {
+    const stream = retrieve({ replicableName: NAME, modelRecordId: sym[3]! }, secondary);
+    let received = 0;
+    for await (const part of stream) {
+      if (part.part?.$case === 'chunk') received += 1;
+      if (received === 3) break; // leaving the loop cancels the call
+    }
+    await waitFor('the blob source to be closed', () => virtual.source?.destroyed === true);
+    // Transport windows and stream buffers hold a few MiB at most; without back-pressure the whole
+    // 256 MiB would have been read by now.
+    expect(virtual.pulled).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  describe('refuses callers as UNAUTHENTICATED and logs each refusal', () => {
+    const refusals = () => logs.filter((l) => l.level === 'warn' && l.msg === 'Geo site refused');
+    const tenMinutesAgo = () => new Date(Date.now() - 10 * 60_000);
+    const cases: [string, () => { site: Site | undefined; request: RetrieveRequest; data?: GeoRequestData; now?: Date }, string][] = [
+      ['a wrong secret', () => ({ site: { ...secondary, secret: 'w'.repeat(40) }, request: { replicableName: NAME, modelRecordId: sym[0]! } }), 'Error decoding Geo request: invalid signature'],
+      ['an expired token', () => ({ site: secondary, request: { replicableName: NAME, modelRecordId: sym[0]! }, now: tenMinutesAgo() }), GEO_JWT_LEEWAY_MESSAGE],
+      [
+        "another site's secret under this site's access key",
+        () => ({ site: { accessKey: secondary.accessKey, secret: other.secret }, request: { replicableName: NAME, modelRecordId: sym[0]! } }),
+        'Error decoding Geo request: invalid signature',
+      ],
+      [
+        'a token bound to record 1 asking for record 3',
+        () => ({ site: secondary, request: { replicableName: NAME, modelRecordId: sym[2]! }, data: { replicable_name: NAME, replicable_id: sym[0]! } }),
+        'Geo request data does not match the request (replicable_id)',
+      ],
+      [
+        'a token whose id is a string, not a number',
+        () => ({ site: secondary, request: { replicableName: NAME, modelRecordId: sym[0]! }, data: { replicable_name: NAME, replicable_id: String(sym[0]) } }),
+        'Geo request data does not match the request (replicable_id)',
+      ],
+      [
+        'a token bound to another replicable name',
+        () => ({ site: secondary, request: { replicableName: NAME, modelRecordId: sym[0]! }, data: { replicable_name: 'other_type', replicable_id: sym[0]! } }),
+        'Geo request data does not match the request (replicable_name)',
+      ],
+      ['a disabled site', () => ({ site: disabled, request: { replicableName: NAME, modelRecordId: sym[0]! } }), 'Unknown or disabled Geo site access key'],
+      [
+        'an unknown access key',
+        () => ({ site: { accessKey: 'AKUNKNOWN00000000000', secret: secondary.secret }, request: { replicableName: NAME, modelRecordId: sym[0]! } }),
+        'Unknown or disabled Geo site access key',
+      ],
+      ['no authorization header', () => ({ site: undefined, request: { replicableName: NAME, modelRecordId: sym[0]! } }), 'Missing GL-Geo authorization header'],
+    ];
+
+    it.each(cases)('%s', async (_what, setup, reason) => {
+      const { site, request, data, now } = setup();
+      const parts: RetrieveResponse[] = [];
+      const err = await failure(
+        (async () => {
+          for await (const part of retrieve(request, site, data, now)) parts.push(part);
+        })(),
+      );
+      expect(err.code).toBe(ErrorCodes.UNAUTHENTICATED);
+      expect(err.message).toBe(reason);
+      expect(parts).toEqual([]);
+      expect(refusals()).toEqual([
+        {
+          level: 'warn',
+          msg: 'Geo site refused',
+          fields: { grpcMethod: 'Retrieve', accessKey: site?.accessKey, replicableName: NAME, modelRecordId: request.modelRecordId, reason },
+        },
+      ]);
+      const logged = JSON.stringify(logs);
+      for (const secret of [secondary.secret, other.secret, disabled.secret]) expect(logged).not.toContain(secret);
+      expect(logged).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
+    });
+  });
+});
+
+describe('fixedSizeChunks', () => {
+  async function* pieces(...sizes: number[]): AsyncGenerator<Uint8Array> {
+    let n = 0;
+    for (const size of sizes) {
+      const piece = new Uint8Array(size);
+      for (let i = 0; i < size; i += 1) piece[i] = (n++ * 31) & 0xff;
+      yield piece;
+    }
+  }
+
+  it.each([
+    ['pieces smaller than a chunk', [3, 3, 3, 3], [4, 4, 4]],
+    ['one piece larger than several chunks', [10], [4, 4, 2]],
+    ['exact multiples', [4, 8], [4, 4, 4]],
+    ['nothing', [], []],
+  ])('regroups %s into fixed chunks without changing the bytes', async (_what, sizes, expected) => {
+    const all = Buffer.concat(await collect(pieces(...sizes)));
+    const chunks = await collect(fixedSizeChunks(pieces(...sizes), 4));
+    expect(chunks.map((c) => c.length)).toEqual(expected);
+    expect(Buffer.concat(chunks).equals(all)).toBe(true);
+  });
+});

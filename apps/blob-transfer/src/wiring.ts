@@ -1,0 +1,58 @@
+import { ConfigError, type LoggerPort } from '@geo/domain';
+import type { AppConfig } from '@geo/config';
+import { MigratedDatabase, PgRegistryRepository, PgReplicableCatalogRepository, PgReplicableRecordRepository } from '@geo/pg';
+import { NatsLink } from '@geo/nats';
+import { REPLICABLES } from '@geo/replicables';
+import type { AppContext, AppParts, Component } from '@geo/service-kit';
+import { createBlobStore } from '@geo/storage';
+import { blobRetrieveService } from './primary/retrieve-service';
+import { BlobRetrieveClient } from './secondary/blob-retrieve-client';
+import { BlobDownloadService } from './secondary/download-blob';
+import { SyncWorker } from './secondary/sync-worker';
+
+/**
+ * blob-transfer's parts for this site's role. Primary: `Retrieve`, streaming blobs to authenticated
+ * secondaries. Secondary: the download workers of the site's `GEO_SYNC_JOBS` queue.
+ */
+export async function build({ config, logger }: AppContext): Promise<AppParts> {
+  switch (config.site.role) {
+    case 'primary':
+      return buildPrimary(config, logger);
+    case 'secondary':
+      return buildSecondary(config, logger);
+  }
+}
+
+function buildPrimary(config: AppConfig, logger: LoggerPort): AppParts {
+  if (config.blobStore === undefined) throw new ConfigError('blob-transfer needs the blob store settings');
+  const database = new MigratedDatabase({ databaseUrl: config.database.url, role: 'primary', logger, applicationName: 'geo-blob-transfer', maxConnections: 10 });
+  const catalog = new PgReplicableCatalogRepository(database.pool);
+  const blobStore = createBlobStore(config.blobStore);
+  return { components: [database], grpcServices: [blobRetrieveService({ catalog, replicables: REPLICABLES, blobStore, logger })] };
+}
+
+/**
+ * Secondary: the sync worker pulls jobs from this site's `GEO_SYNC_JOBS`, streams each blob from the
+ * primary's `Retrieve` and records the result in the tracking database (ADR 0004 §4–5). Components
+ * start database → NATS → worker and stop in reverse, so in-flight downloads settle first.
+ */
+function buildSecondary(config: AppConfig, logger: LoggerPort): AppParts {
+  const { blobStore: storeConfig, primary, nats } = config;
+  if (storeConfig === undefined || primary === undefined || nats === undefined) {
+    throw new ConfigError('blob-transfer on a secondary needs the blob store, NATS and primary site settings');
+  }
+  const database = new MigratedDatabase({ databaseUrl: config.database.url, role: 'secondary', logger, applicationName: 'geo-blob-transfer', maxConnections: 10 });
+  const link = new NatsLink({ servers: nats.url, name: `geo-blob-transfer@${config.site.name}`, logger });
+  const blobStore = createBlobStore(storeConfig);
+  const retriever = new BlobRetrieveClient({ target: primary.grpcUrls['blob-transfer'], accessKey: primary.accessKey, secretAccessKey: primary.secretAccessKey });
+  const downloader = new BlobDownloadService({
+    registries: REPLICABLES.map((def) => new PgRegistryRepository(database.pool, def)),
+    records: new PgReplicableRecordRepository(database.pool),
+    retriever,
+    blobStore,
+    logger,
+  });
+  const worker = new SyncWorker({ nats: link, downloader, blobStore, logger });
+  const client: Component = { name: 'primary-retrieve-client', start: async () => undefined, stop: async () => retriever.close() };
+  return { components: [database, client, link, worker] };
+}
