@@ -34,7 +34,16 @@ async function database(migrated: boolean): Promise<TestDatabase> {
 }
 
 function config(role: 'primary' | 'secondary', databaseUrl: string): AppConfig {
-  return loadConfig('event-log', { GEO_ROLE: role, GEO_SITE_NAME: `test-${role}`, DATABASE_URL: databaseUrl, NATS_URL: nats.url });
+  return loadConfig('event-log', {
+    GEO_ROLE: role,
+    GEO_SITE_NAME: `test-${role}`,
+    DATABASE_URL: databaseUrl,
+    NATS_URL: nats.url,
+    BLOB_STORE_ROOT: '/nonexistent/blobs',
+    ...(role === 'secondary'
+      ? { GEO_PRIMARY_GRPC_URL: 'http://127.0.0.1:1', GEO_PRIMARY_NATS_URL: nats.url, GEO_ACCESS_KEY: 'key', GEO_SECRET_ACCESS_KEY: 'secret' }
+      : {}),
+  });
 }
 
 function unary<Res>(call: (callback: (error: ServiceError | null, response: Res) => void) => void): Promise<Res> {
@@ -107,8 +116,10 @@ describe('event-log primary wiring', () => {
     await databaseComponent!.stop();
   });
 
-  it('refuses the secondary role until the log cursor exists', async () => {
+  it('builds the log cursor on a secondary: database, both NATS links, catalogue client, consumer', async () => {
     const logger = createLogger({ service: 'geo-event-log', site: 'test-secondary', level: 'silent' });
-    await expect(build({ config: config('secondary', 'postgres://unused@127.0.0.1/unused'), logger })).rejects.toMatchObject({ code: ErrorCodes.CONFIG_INVALID, message: expect.stringContaining('secondary') as string });
+    const parts = await build({ config: config('secondary', 'postgres://unused@127.0.0.1/unused'), logger });
+    expect((parts.components ?? []).map((c) => c.name)).toEqual(['postgres', 'nats', 'nats', 'primary-catalog-client', 'event-log-consumer']);
+    expect(parts.grpcServices ?? []).toEqual([]);
   });
 });

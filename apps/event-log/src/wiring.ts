@@ -1,9 +1,14 @@
 import { ConfigError, type LoggerPort } from '@geo/domain';
 import type { AppConfig } from '@geo/config';
 import { EventOutboxRepository, MigratedDatabase } from '@geo/pg';
-import type { AppContext, AppParts } from '@geo/service-kit';
+import type { AppContext, AppParts, Component } from '@geo/service-kit';
 import { primaryEventLogService } from './grpc/event-log-service';
 import { NatsLink } from '@geo/nats';
+import { PrimaryCatalogClient } from '@geo/grpc';
+import { REPLICABLES } from '@geo/replicables';
+import { createBlobStore } from '@geo/storage';
+import { createEventConsumer } from './consumer/create-event-consumer';
+import { natsNudge } from './consumer/nats-nudge';
 import { JetStreamEventPublisher } from './relay/jetstream-event-publisher';
 import { OutboxRelay, type OutboxRelayOptions } from './relay/outbox-relay';
 
@@ -23,11 +28,37 @@ export async function build({ config, logger }: AppContext): Promise<AppParts> {
     case 'primary':
       return buildPrimary(config, logger);
     case 'secondary':
-      // The seam for the log cursor (spec §4.5): a durable consumer `geo-<site>` on the primary's
-      // GEO_EVENTS that applies events to the registry. Refusing to start beats a secondary that
-      // looks healthy while it consumes nothing.
-      throw new ConfigError('event-log on a secondary site (the log cursor consuming the primary GEO_EVENTS stream) is not implemented yet');
+      return buildSecondary(config, logger);
   }
+}
+
+/**
+ * Secondary: the log cursor (spec §4.5) — a durable consumer `geo-<site>` on the primary's
+ * GEO_EVENTS that applies events to the tracking database, asks the primary's catalogue for scope,
+ * and nudges this site's scheduler over its own NATS. Start order: database, the two NATS links,
+ * the catalogue client, the consumer; stop in reverse.
+ */
+export function buildSecondary(config: AppConfig, logger: LoggerPort): AppParts {
+  const { blobStore, primary, nats } = config;
+  if (blobStore === undefined || primary === undefined || nats === undefined || primary.natsUrl === undefined) {
+    throw new ConfigError('event-log on a secondary needs the blob store, NATS_URL, GEO_PRIMARY_NATS_URL and the primary site settings');
+  }
+  const database = new MigratedDatabase({ databaseUrl: config.database.url, role: 'secondary', logger, applicationName: 'geo-event-log', maxConnections: 4 });
+  const primaryLink = new NatsLink({ servers: primary.natsUrl, name: `geo-event-log@${config.site.name}`, logger });
+  const siteLink = new NatsLink({ servers: nats.url, name: `geo-event-log-nudge@${config.site.name}`, logger });
+  const catalogue = new PrimaryCatalogClient({ target: primary.grpcUrls.registry, accessKey: primary.accessKey, secretAccessKey: primary.secretAccessKey });
+  const client: Component = { name: 'primary-catalog-client', start: async () => undefined, stop: async () => catalogue.close() };
+  const consumer = createEventConsumer({
+    siteName: config.site.name,
+    primaryLink,
+    pool: database.pool,
+    blobStore: createBlobStore(blobStore),
+    catalogue,
+    replicables: REPLICABLES,
+    nudge: natsNudge({ connection: () => siteLink.core(), logger }),
+    logger,
+  });
+  return { components: [database, primaryLink, siteLink, client, consumer] };
 }
 
 /**

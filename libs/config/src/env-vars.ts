@@ -320,6 +320,14 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   },
   ...nugetLimitVars,
   {
+    name: 'GEO_REGISTRY_SWEEP_INTERVAL_SECONDS',
+    required: 'no',
+    default: '60',
+    description: 'Secondaries: pause between consistency-sweep passes once a pass found nothing to change (GitLab runs it every minute).',
+    apps: ['registry'],
+    schema: positiveInt,
+  },
+  {
     name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     required: 'no',
     default: undefined,

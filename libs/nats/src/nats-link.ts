@@ -56,6 +56,11 @@ export class NatsLink {
     return this.current;
   }
 
+  /** The live connection for core NATS (publish, subscribe); undefined while `session()` is. */
+  core(): NatsConnection | undefined {
+    return this.current === undefined ? undefined : this.connection;
+  }
+
   /**
    * Starts connecting and waits at most `firstAttemptWaitMs` for the first attempt, so a normal
    * start has its session ready before the relay's first pass (no spurious "not connected" line)
