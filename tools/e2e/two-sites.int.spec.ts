@@ -255,8 +255,7 @@ describe('two sites: backfill and crash safety (records the primary has without 
   async function seed(count: number): Promise<{ keys: string[] }> {
     const store = new FsBlobStore({ root: sites.primary.blobRoot });
     const blobs = await writeRandomBlobs(store, count, 4 * 1024, 16 * 1024);
-    const pool = { query: sites.primary.pg.query.bind(sites.primary.pg) } as unknown as import('pg').Pool;
-    await insertSymbolRows(pool, blobs);
+    await insertSymbolRows(sites.primary.pg, blobs);
     return { keys: blobs.map((b) => b.key) };
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { SqlExecutor } from '@geo/pg';
 import type { BlobStore } from '@geo/storage';
 
 /** One benchmark blob: its store key and size. */
@@ -31,7 +31,7 @@ export async function writeRandomBlobs(store: BlobStore, count: number, minSize:
  * The model rows the `nuget` app would have written for these blobs (namespace → project → package →
  * symbols) and one pending verification state row each, in a few set-based statements.
  */
-export async function insertSymbolRows(pool: Pool, blobs: readonly BenchBlob[]): Promise<void> {
+export async function insertSymbolRows(pool: SqlExecutor, blobs: readonly BenchBlob[]): Promise<void> {
   const ns = await pool.query<{ id: string }>("INSERT INTO namespaces (name, path) VALUES ('bench', 'bench') RETURNING id");
   const project = await pool.query<{ id: string }>("INSERT INTO projects (name, path, namespace_id) VALUES ('bench', 'bench', $1) RETURNING id", [ns.rows[0]?.id]);
   const pkg = await pool.query<{ id: string }>(

@@ -39,6 +39,8 @@ export interface RunningSite {
   stop(graceMs?: number): Promise<void>;
   /** Kills (SIGKILL, as a crash) and restarts one app with the same environment (fault tests). */
   restart(app: AppName): Promise<void>;
+  /** Process id of each running app (e.g. to read its peak RSS from /proc/<pid>/status). */
+  pids(): Partial<Record<AppName, number>>;
   /** SIGTERMs one app and waits for it to exit (an operator stopping a service). */
   stopApp(app: AppName): Promise<void>;
   /** Starts a stopped app again and waits until it is healthy. */
@@ -124,6 +126,11 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
     grpcPorts: ports,
     stop,
     logTail,
+    pids() {
+      const out: Partial<Record<AppName, number>> = {};
+      for (const [app, child] of children) if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) out[app] = child.pid;
+      return out;
+    },
     async stopApp(app) {
       const child = children.get(app);
       if (child === undefined) return;
