@@ -51,3 +51,28 @@ export {
 export { MigratedDatabase, type MigratedDatabaseOptions } from './migrated-database';
 export { PgReplicableCatalogRepository, DEFAULT_CATALOG_PAGE_SIZE, type ReplicableCatalog, type CatalogSite, type PgReplicableCatalogRepositoryOptions } from './repositories/replicable-catalog-repository';
 export { PgEventCursorRepository, type EventCursor, type EventCursorPosition } from './repositories/event-cursor-repository';
+export {
+  PgRegistrySweepRepository,
+  DEFAULT_TIMEOUT_BATCH_SIZE,
+  type RegistrySweepRepository,
+  type TrackedModel,
+  type UntrackResult,
+  type ClaimWithinCapacityOptions,
+  type CapacityClaim,
+  type StartedRow,
+  type StartedBeforeOptions,
+} from './repositories/registry-sweep-repository';
+export {
+  PgRegistryAdminRepository,
+  REGISTRY_SORTS,
+  BULK_UPDATE_BATCH_SIZE,
+  MAX_REGISTRY_PAGE_SIZE,
+  KEYWORD_SEARCH_LIMIT,
+  type RegistryAdminRepository,
+  type RegistryFilter,
+  type RegistrySort as RegistryListSort,
+  type RegistryPageCursor,
+  type ListRegistriesQuery,
+  type RegistryPage,
+  type StartSyncResult,
+} from './repositories/registry-admin-repository';
