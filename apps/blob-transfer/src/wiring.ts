@@ -1,7 +1,7 @@
-import { ConfigError, type LoggerPort } from '@geo/domain';
+import { ConfigError, errorFields, type LoggerPort } from '@geo/domain';
 import type { AppConfig } from '@geo/config';
 import { MigratedDatabase, PgRegistryRepository, PgReplicableCatalogRepository, PgReplicableRecordRepository } from '@geo/pg';
-import { NatsLink } from '@geo/nats';
+import { GEO_SYNC_NUDGE_SUBJECT, NatsLink } from '@geo/nats';
 import { REPLICABLES } from '@geo/replicables';
 import type { AppContext, AppParts, Component } from '@geo/service-kit';
 import { createBlobStore } from '@geo/storage';
@@ -52,7 +52,15 @@ function buildSecondary(config: AppConfig, logger: LoggerPort): AppParts {
     blobStore,
     logger,
   });
-  const worker = new SyncWorker({ nats: link, downloader, blobStore, logger });
+  // Every finished job frees capacity: wake the scheduler at once instead of at its next poll.
+  const nudge = (): void => {
+    try {
+      link.core()?.publish(GEO_SYNC_NUDGE_SUBJECT);
+    } catch (error) {
+      logger.warn(errorFields(error), 'blob-transfer: scheduler nudge not sent (it polls anyway)');
+    }
+  };
+  const worker = new SyncWorker({ nats: link, downloader, blobStore, logger, onSettled: nudge });
   const client: Component = { name: 'primary-retrieve-client', start: async () => undefined, stop: async () => retriever.close() };
   return { components: [database, client, link, worker] };
 }
