@@ -31,7 +31,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
     }
     if (Date.now() > deadline) {
       const logs = site?.secondary.site === undefined ? '' : ['registry', 'blob-transfer', 'event-log'].map((a) => `--- ${a}\n${site.secondary.site!.logTail(a as 'registry')}`).join('\n');
-      throw new Error(`timed out waiting for ${what}${last === undefined ? '' : ` (last error: ${String(last)})`}\n${logs}`);
+      throw new Error(`timed out waiting for ${what}${last === undefined ? '' : ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})`}\n${logs}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

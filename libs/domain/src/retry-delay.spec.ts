@@ -1,4 +1,4 @@
-import { ErrorCodes } from '@geo/domain';
+import { ErrorCodes } from './errors/codes';
 import { DEFAULT_RETRY_DELAY, retryDelayMs } from './retry-delay';
 
 describe('retryDelayMs', () => {

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { errorFields, UnavailableError } from '@geo/domain';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -42,6 +43,6 @@ export class PrimarySymbolProxy {
       return reply.send();
     }
     // fetch's web stream → Node stream; fastify pipes it and destroys it if the client goes away.
-    return reply.send(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>));
+    return reply.send(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>));
   }
 }
