@@ -17,6 +17,7 @@ const SECONDARY_ENV = {
   GEO_PRIMARY_GRPC_URL: 'http://primary.example:50054',
   GEO_ACCESS_KEY: 'access-key',
   GEO_SECRET_ACCESS_KEY: 's3cr3t-value',
+  GEO_PRIMARY_HTTP_URL: 'https://primary.example',
 } as const;
 
 function configError(fn: () => unknown): ConfigError {
@@ -75,6 +76,7 @@ describe('loadConfig: valid environments', () => {
       nats: { url: 'nats://127.0.0.1:4222' },
       blobStore: { kind: 'fs', root: '/var/lib/geo/blobs' },
       primary: undefined,
+      registry: { sweepIntervalSeconds: 60 },
       replication: { packages_nuget_symbol: { enabled: true } },
       otel: { serviceName: 'geo-registry', exporterEndpoint: undefined },
       log: { level: 'info' },
@@ -122,9 +124,19 @@ describe('loadConfig: valid environments', () => {
   it('gives secondaries that call the primary their credentials, and no one else', () => {
     expect(loadConfig('blob-transfer', SECONDARY_ENV).primary).toEqual({
       grpcUrl: 'http://primary.example:50054',
+      grpcUrls: { registry: 'http://primary.example:50054', 'blob-transfer': 'http://primary.example:50054', status: 'http://primary.example:50054' },
       accessKey: 'access-key',
       secretAccessKey: 's3cr3t-value',
+      natsUrl: undefined,
     });
+    // Per-app overrides win over the shared address (ADR 0004 §3); only event-log reads the primary's NATS.
+    const overridden = loadConfig('event-log', {
+      ...SECONDARY_ENV,
+      GEO_PRIMARY_BLOB_TRANSFER_GRPC_URL: 'http://bt.primary.example:50055',
+      GEO_PRIMARY_NATS_URL: 'nats://primary.example:4222',
+    }).primary;
+    expect(overridden?.grpcUrls).toEqual({ registry: 'http://primary.example:50054', 'blob-transfer': 'http://bt.primary.example:50055', status: 'http://primary.example:50054' });
+    expect(overridden?.natsUrl).toBe('nats://primary.example:4222');
     expect(loadConfig('gateway', SECONDARY_ENV).primary).toBeUndefined();
     expect(loadConfig('blob-transfer', PRIMARY_ENV).primary).toBeUndefined();
   });
