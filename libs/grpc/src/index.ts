@@ -58,3 +58,4 @@ export {
   fromProtoSiteSettings,
 } from './codecs/replicable-codec';
 export { PrimaryCatalogClient, type PrimaryCatalogClientOptions, type CatalogDescription } from './primary-catalog-client';
+export { cachedSiteLookup, DEFAULT_SITE_LOOKUP_TTL_MS, type CachedSiteLookupOptions } from './auth/cached-site-lookup';

@@ -3,6 +3,11 @@ import { ErrorCodes, GeoError, ValidationError } from '@geo/domain';
 import { createChannelClient, geoAuthMetadata, serverStream, type ChannelClientOptions } from '@geo/grpc';
 import { BlobTransferServiceClient, type RetrieveResponse } from '@geo/proto';
 
+/** grpc-js channel option: the HTTP/2 receive window of the connection and its streams. */
+const FLOW_CONTROL_WINDOW_OPTION = 'grpc-node.flow_control_window';
+/** 4 MiB: enough to keep a loopback or LAN link busy; memory per download stays bounded by it. */
+export const RECEIVE_WINDOW_BYTES = 4 * 1024 * 1024;
+
 /** What the primary says about the blob before sending it (the stream's first message). */
 export interface RetrievedBlobHeader {
   /** Size in bytes. */
@@ -80,7 +85,12 @@ export class BlobRetrieveClient implements BlobRetriever {
     if (!Number.isInteger(this.readTimeoutMs) || this.readTimeoutMs <= 0) {
       throw new ValidationError(`readTimeoutMs must be a positive integer, got ${this.readTimeoutMs}`);
     }
-    this.client = createChannelClient(BlobTransferServiceClient, options.target, options.channel);
+    this.client = createChannelClient(BlobTransferServiceClient, options.target, {
+      ...options.channel,
+      // HTTP/2's default 64 KiB receive window allows one chunk per round trip; a larger window lets
+      // the primary keep streaming while we write (the body still applies back-pressure).
+      channelOptions: { [FLOW_CONTROL_WINDOW_OPTION]: RECEIVE_WINDOW_BYTES, ...options.channel?.channelOptions },
+    });
   }
 
   async retrieve(replicableName: string, modelRecordId: number, signal?: AbortSignal): Promise<RetrievedBlob> {
