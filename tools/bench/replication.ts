@@ -28,6 +28,8 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
+/** e.g. GEO_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile every app of both sites. */
+const nodeArgs = process.env.GEO_BENCH_NODE_ARGS?.split(' ').filter((a) => a !== '');
 
 const MiB = 1024 * 1024;
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -124,7 +126,7 @@ interface SetResult {
 }
 
 async function replicationSet(label: string, files: number, minSize: number, maxSize: number, capacity: number): Promise<SetResult> {
-  const sites = await startTwoSites({ label: `bench_${label}`, startSecondary: false, secondarySettings: { files_max_capacity: capacity } });
+  const sites = await startTwoSites({ label: `bench_${label}`, startSecondary: false, secondarySettings: { files_max_capacity: capacity }, ...(nodeArgs === undefined ? {} : { nodeArgs }) });
   const work = mkdtempSync(join(tmpdir(), `geo-bench-rsync-${label}-`));
   try {
     const blobs = await writeRandomBlobs(new FsBlobStore({ root: sites.primary.blobRoot }), files, minSize, maxSize);
@@ -160,7 +162,7 @@ function percentile(sorted: readonly number[], p: number): number {
 
 /** Pushes `rate` symbols/s (packages of 5 PDBs) for `seconds`; returns per-symbol lag in ms and the secondary's peak RSS. */
 async function lagRun(seconds: number, rate: number, capacity: number): Promise<{ lags: number[]; peaks: Record<string, number> }> {
-  const sites = await startTwoSites({ label: 'bench_lag', secondarySettings: { files_max_capacity: capacity } });
+  const sites = await startTwoSites({ label: 'bench_lag', secondarySettings: { files_max_capacity: capacity }, ...(nodeArgs === undefined ? {} : { nodeArgs }) });
   try {
     const ns = await sites.admin<{ id: number }>('POST', '/namespaces', { name: 'lag', path: 'lag' });
     const project = await sites.admin<{ id: number; nuget_api_key: string }>('POST', '/projects', { name: 'lag', path: 'lag', namespace_id: ns.id });
