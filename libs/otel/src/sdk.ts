@@ -48,8 +48,8 @@ function spanProcessorsFor(options: StartTracingOptions): SpanProcessor[] {
 }
 
 /**
- * Registers a global tracer provider with W3C trace-context propagation and the gRPC and pg
- * instrumentations. Call once per process.
+ * Registers a global tracer provider with W3C trace-context propagation and the gRPC instrumentation,
+ * plus the pg instrumentation when spans are exported. Call once per process.
  */
 export function startTracing(options: StartTracingOptions): TracingHandle {
   const provider = new NodeTracerProvider({
@@ -57,7 +57,11 @@ export function startTracing(options: StartTracingOptions): TracingHandle {
     spanProcessors: spanProcessorsFor(options),
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
-  const instrumentations: InstrumentationBase[] = [new GrpcInstrumentation(), new PgInstrumentation()];
+  // gRPC spans always: they carry the trace context between services (and its ids into the logs).
+  // A span per SQL statement is only worth its cost (a wrapper and a span on every query of the
+  // sync and ingest hot paths) when spans leave the process.
+  const exporting = options.exporter !== undefined || options.otlpEndpoint !== undefined;
+  const instrumentations: InstrumentationBase[] = exporting ? [new GrpcInstrumentation(), new PgInstrumentation()] : [new GrpcInstrumentation()];
   const unregister = registerInstrumentations({ tracerProvider: provider, instrumentations });
   let stopped: Promise<void> | undefined;
   return {
