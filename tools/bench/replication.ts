@@ -12,7 +12,7 @@
  * each download is checked against the primary's SHA-256, as in production.
  *
  * Flags: --small N (10000) --large N (40) --lag-seconds S (60) --lag-rate R (50 symbols/s)
- *        --capacity C (files_max_capacity of the secondary, 16) --skip-lag
+ *        --capacity C (files_max_capacity of the secondary, 16) --skip-lag --only-lag
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -176,6 +176,17 @@ async function lagRun(seconds: number, rate: number, capacity: number): Promise<
       if (res.status !== 201) throw new Error(`push ${name}: ${res.status} ${await res.text()}`);
     };
     for (let i = 0; i < packages; i += 1) await put('', `p${i}.nupkg`, buildNupkg({ id: `Lag.P${i}`, version: '1.0.0' }));
+    // Warm-up, untimed: the secondary's consumer, subscriptions and JIT settle before the sustained run.
+    const warmupPackages = 10;
+    for (let i = 0; i < warmupPackages; i += 1) {
+      await put('', `w${i}.nupkg`, buildNupkg({ id: `Lag.W${i}`, version: '1.0.0' }));
+      await put('symbolpackage', `w${i}.snupkg`, buildSnupkg({
+        id: `Lag.W${i}`,
+        version: '1.0.0',
+        pdbs: Array.from({ length: perPackage }, (_, k) => ({ path: `lib/W${k}.pdb`, bytes: patchPortablePdbId(templates[k % templates.length]!, 2_000_000 + i * perPackage + k) })),
+      }));
+    }
+    await waitFor('the warm-up symbols synced', async () => ((await count(sites, 'SELECT count(*) AS n FROM packages_nuget_symbol_registry WHERE state = 2')) === warmupPackages * perPackage ? true : undefined), 120_000, 50);
     const snupkgs = Array.from({ length: packages }, (_, i) =>
       buildSnupkg({
         id: `Lag.P${i}`,
@@ -205,11 +216,28 @@ async function lagRun(seconds: number, rate: number, capacity: number): Promise<
       pushes.push(put('symbolpackage', `p${i}.snupkg`, snupkgs[i]!));
     }
     await Promise.all(pushes);
-    const written = await sites.primary.pg.query<{ id: string; created_at: Date }>('SELECT id, created_at FROM packages_nuget_symbols WHERE project_id = $1', [project.id]);
+    const written = await sites.primary.pg.query<{ id: string; created_at: Date }>(
+      "SELECT s.id, s.created_at FROM packages_nuget_symbols s JOIN packages_packages p ON p.id = s.package_id WHERE s.project_id = $1 AND p.name LIKE 'Lag.P%'",
+      [project.id],
+    );
     await waitFor('every pushed symbol synced', async () => (written.rows.every((r) => seen.has(Number(r.id))) ? true : undefined), 120_000, 50);
     observing = false;
     await observer;
     const lags = written.rows.map((r) => seen.get(Number(r.id))! - r.created_at.getTime()).sort((a, b) => a - b);
+    // Where the time goes, per stage: event to registry row (relay + consumer), row to claim
+    // (scheduler), claim to synced (job queue + transfer + install).
+    const stages = await sites.secondary.pg.query<{ id: string; created_at: Date; last_synced_at: Date }>(
+      'SELECT packages_nuget_symbol_id AS id, created_at, last_synced_at FROM packages_nuget_symbol_registry WHERE packages_nuget_symbol_id = ANY($1::bigint[])',
+      [written.rows.map((r) => Number(r.id))],
+    );
+    const writtenAt = new Map(written.rows.map((r) => [Number(r.id), r.created_at.getTime()]));
+    const stage = (f: (r: { id: string; created_at: Date; last_synced_at: Date }) => number) => {
+      const values = stages.rows.map(f).sort((a, b) => a - b);
+      return `p50 ${percentile(values, 50)} ms, p99 ${percentile(values, 99)} ms, max ${values.at(-1)} ms`;
+    };
+    console.log(`lag stages: write → registry row: ${stage((r) => r.created_at.getTime() - writtenAt.get(Number(r.id))!)}`);
+    console.log(`lag stages: registry row → claimed: ${stage((r) => r.last_synced_at.getTime() - r.created_at.getTime())}`);
+    console.log(`lag stages: claimed → seen synced: ${stage((r) => seen.get(Number(r.id))! - r.last_synced_at.getTime())}`);
     return { lags, peaks: peakRss(sites) };
   } finally {
     await sites.stop();
@@ -218,6 +246,12 @@ async function lagRun(seconds: number, rate: number, capacity: number): Promise<
 
 async function main(): Promise<void> {
   const capacity = arg('capacity', 16);
+  if (flag('only-lag')) {
+    const run = await lagRun(arg('lag-seconds', 60), arg('lag-rate', 50), capacity);
+    console.log(`lag: ${run.lags.length} symbols: p50 ${percentile(run.lags, 50)} ms, p99 ${percentile(run.lags, 99)} ms, max ${run.lags.at(-1)} ms`);
+    console.log(`peak RSS (MB): ${JSON.stringify(run.peaks)}`);
+    return;
+  }
   const small = await replicationSet('small', arg('small', 10_000), 4 * 1024, 64 * 1024, capacity);
   const large = await replicationSet('large', arg('large', 40), 8 * MiB, 12 * MiB, capacity);
   const peaks: Record<string, number> = {};

@@ -75,7 +75,7 @@ describe('ConsistencySweep (real PostgreSQL, fake primary catalogue)', () => {
       [3, record(3).blobKey, 1003],
       [15000, record(15000).blobKey, 16000],
     ]);
-    expect(nudges.count).toBe(2); // one per range that inserted rows
+    expect(nudges.count).toBe(6); // one per chunk of up to 1,000 inserted rows: 4 in the first range (3,333 ids), 2 in the second (1,667)
 
     const second = await component.runPass();
     expect(second.changed).toBe(false);

@@ -114,6 +114,9 @@ interface PassState {
  * range; the component never stops on its own. The cursor lives in memory: a restart begins a new
  * pass at 1, which is harmless (every step is idempotent).
  */
+/** Records tracked per transaction while a range streams in. */
+const TRACK_CHUNK_SIZE = 1000;
+
 export class ConsistencySweep implements Component {
   readonly name: string;
   private readonly intervalMs: number;
@@ -219,26 +222,39 @@ export class ConsistencySweep implements Component {
   private async sweepRange(from: number, to: number, signal?: AbortSignal): Promise<Omit<SweepStepReport, 'passEnded'>> {
     const { replicable, registry, catalogue } = this.options;
     const tracked = new Map((await registry.trackedInRange(from, to)).map((t) => [t.modelId, t]));
-    const source: ReplicableRecord[] = [];
-    for await (const record of catalogue.listReplicables(replicable.name, from, to, signal)) source.push(record);
-    const sourceIds = new Set(source.map((r) => r.modelRecordId));
-
-    const toTrack = source.filter((r) => {
-      const known = tracked.get(r.modelRecordId);
-      return known === undefined || !known.hasRegistry || !known.hasRecord;
-    });
+    // The listing is consumed as it streams and new records are tracked in chunks, so a range holds
+    // at most one chunk of records (plus the range's ids) in memory, not 10,000 records.
+    const sourceIds = new Set<number>();
+    let chunk: ReplicableRecord[] = [];
+    let toTrackCount = 0;
+    let insertedCount = 0;
+    const flush = async (): Promise<void> => {
+      if (chunk.length === 0) return;
+      const batch = chunk;
+      chunk = [];
+      const inserted = (await registry.track(batch)).length;
+      insertedCount += inserted;
+      if (inserted > 0) this.options.nudges?.nudge(); // the scheduler can start on this chunk already
+    };
+    for await (const record of catalogue.listReplicables(replicable.name, from, to, signal)) {
+      sourceIds.add(record.modelRecordId);
+      const known = tracked.get(record.modelRecordId);
+      if (known !== undefined && known.hasRegistry && known.hasRecord) continue;
+      chunk.push(record);
+      toTrackCount += 1;
+      if (chunk.length >= TRACK_CHUNK_SIZE) await flush();
+    }
+    await flush();
     const unused = [...tracked.keys()].filter((id) => !sourceIds.has(id));
 
-    const inserted = toTrack.length === 0 ? [] : await registry.track(toTrack);
-    if (inserted.length > 0) this.options.nudges?.nudge();
     const removal = unused.length === 0 ? { blobsDeleted: 0, blobDeleteFailures: 0 } : await this.remove(unused);
 
     const step = {
       from,
       to,
-      listed: source.length,
-      inserted: inserted.length,
-      repaired: toTrack.length - inserted.length,
+      listed: sourceIds.size,
+      inserted: insertedCount,
+      repaired: toTrackCount - insertedCount,
       removed: unused.length,
       ...removal,
     };
