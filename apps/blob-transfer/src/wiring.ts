@@ -9,6 +9,7 @@ import { createBlobStore } from '@geo/storage';
 import { blobRetrieveService } from './primary/retrieve-service';
 import { BlobRetrieveClient } from './secondary/blob-retrieve-client';
 import { BlobDownloadService } from './secondary/download-blob';
+import { groupCommitRecords, groupCommitRegistry } from './secondary/group-commit';
 import { SyncWorker } from './secondary/sync-worker';
 
 /**
@@ -55,8 +56,8 @@ function buildSecondary(config: AppConfig, logger: LoggerPort): AppParts {
   const blobStore = createBlobStore(storeConfig);
   const retriever = new BlobRetrieveClient({ target: primary.grpcUrls['blob-transfer'], accessKey: primary.accessKey, secretAccessKey: primary.secretAccessKey });
   const downloader = new BlobDownloadService({
-    registries: REPLICABLES.map((def) => new PgRegistryRepository(database.pool, def)),
-    records: new PgReplicableRecordRepository(database.pool),
+    registries: REPLICABLES.map((def) => groupCommitRegistry(new PgRegistryRepository(database.pool, def))),
+    records: groupCommitRecords(new PgReplicableRecordRepository(database.pool)),
     retriever,
     blobStore,
     logger,
@@ -69,7 +70,7 @@ function buildSecondary(config: AppConfig, logger: LoggerPort): AppParts {
       logger.warn(errorFields(error), 'blob-transfer: scheduler nudge not sent (it polls anyway)');
     }
   };
-  const worker = new SyncWorker({ nats: link, downloader, blobStore, logger, onSettled: nudge });
+  const worker = new SyncWorker({ nats: link, downloader, blobStore, logger, onSettled: nudge, concurrency: config.syncWorker?.concurrency });
   const client: Component = { name: 'primary-retrieve-client', start: async () => undefined, stop: async () => retriever.close() };
   return { components: [database, client, link, worker] };
 }

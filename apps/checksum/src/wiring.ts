@@ -11,7 +11,7 @@ import { BatchVerifier } from './primary/batch-verifier';
 import { StreamingBlobChecksummer, type BlobChecksummer } from './primary/blob-checksum';
 import { FsThreadChecksummer } from './primary/fs-thread-checksummer';
 import { CoalescingResultSink, coalescingClaimer } from './primary/coalescing';
-import type { MicroBatcherOptions } from './primary/micro-batcher';
+import type { MicroBatcherOptions } from '@geo/domain';
 import { PrimaryVerificationApi } from './primary/primary-verification-api';
 import { PrimaryVerificationWorker } from './primary/primary-verification-worker';
 import { VerificationMaintenance } from './primary/verification-maintenance';

@@ -66,6 +66,8 @@ export interface AppConfig {
   readonly gateway: GatewayConfig | undefined;
   /** Only apps in `APPS_READING_NUGET_LIMITS`; the gateway reads just `maxPackageBytes` (others are defaults there). */
   readonly nugetLimits: NugetLimits | undefined;
+  /** Only the blob-transfer app. */
+  readonly syncWorker: { readonly concurrency: number } | undefined;
   /** Only the registry app. */
   readonly registry: { readonly sweepIntervalSeconds: number } | undefined;
   /** Per replicable type: GitLab's `geo_<name>_replication` flag. */

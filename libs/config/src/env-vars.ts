@@ -320,6 +320,14 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   },
   ...nugetLimitVars,
   {
+    name: 'GEO_SYNC_WORKER_CONCURRENCY',
+    required: 'no',
+    default: '32',
+    description: 'Secondaries: downloads one blob-transfer process runs at once. The site-wide limit is `files_max_capacity`; set this so the workers together can reach it.',
+    apps: ['blob-transfer'],
+    schema: positiveInt,
+  },
+  {
     name: 'GEO_REGISTRY_SWEEP_INTERVAL_SECONDS',
     required: 'no',
     default: '60',

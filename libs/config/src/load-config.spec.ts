@@ -77,6 +77,7 @@ describe('loadConfig: valid environments', () => {
       blobStore: { kind: 'fs', root: '/var/lib/geo/blobs' },
       primary: undefined,
       registry: { sweepIntervalSeconds: 60 },
+      syncWorker: undefined,
       replication: { packages_nuget_symbol: { enabled: true } },
       otel: { serviceName: 'geo-registry', exporterEndpoint: undefined },
       log: { level: 'info' },

@@ -151,6 +151,7 @@ function toAppConfig(app: AppName, values: Map<string, unknown>): AppConfig {
         : undefined,
     nugetLimits,
     registry: app === 'registry' ? { sweepIntervalSeconds: num('GEO_REGISTRY_SWEEP_INTERVAL_SECONDS') } : undefined,
+    syncWorker: app === 'blob-transfer' ? { concurrency: num('GEO_SYNC_WORKER_CONCURRENCY') } : undefined,
     replication,
     otel: { serviceName: str('OTEL_SERVICE_NAME'), exporterEndpoint: opt('OTEL_EXPORTER_OTLP_ENDPOINT') },
     log: { level: str('LOG_LEVEL') as LogLevel },

@@ -116,3 +116,4 @@ export {
 } from './status/status-fields';
 export { abortableSleep } from './abortable-sleep';
 export { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayPolicy } from './retry-delay';
+export { MicroBatcher, type MicroBatcherOptions } from './micro-batcher';

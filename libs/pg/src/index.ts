@@ -25,6 +25,7 @@ export {
   PgRegistryRepository,
   type RegistryRepository,
   type SyncFailure,
+  type SyncedWrite,
   type ClaimSyncBatchOptions,
 } from './repositories/registry-repository';
 export { PgReplicableRecordRepository } from './repositories/replicable-record-repository';

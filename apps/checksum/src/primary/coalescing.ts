@@ -1,6 +1,6 @@
 import type { RecordedVerification, VerificationClaim, VerificationResult, VerificationStateRepository } from '@geo/pg';
 import type { VerificationResultSink } from './batch-verifier';
-import { MicroBatcher, type MicroBatcherOptions } from './micro-batcher';
+import { MicroBatcher, type MicroBatcherOptions } from '@geo/domain';
 
 /**
  * Default merging: up to 20 jobs' claims per statement and 50 batches' results per transaction, two

@@ -63,6 +63,33 @@ describe('PgRegistryRepository: attempt-guarded completion (ADR 0004 §5)', () =
     expect(await repo.markSynced(row.modelId, next, attempt)).toBeUndefined();
   });
 
+  it('markSyncedMany writes each row whose own attempt still holds, answers in input order, and writes the same row as markSynced', async () => {
+    const attempt = new Date('2030-01-02T00:00:00.007Z');
+    const a = await startedRow(attempt);
+    const b = await startedRow(attempt);
+    const c = await startedRow(attempt);
+    const single = await startedRow(attempt);
+    const synced = (row: typeof a, verified: boolean) => applySyncEvent(row, { event: 'synced', primaryVerificationSucceeded: verified }, CTX);
+    const answers = await repo.markSyncedMany([
+      { modelId: c.modelId, next: synced(c, false), attempt },
+      { modelId: a.modelId, next: synced(a, true), attempt },
+      // b's lease is lost: another attempt token.
+      { modelId: b.modelId, next: synced(b, true), attempt: new Date(attempt.getTime() + 1) },
+    ]);
+    expect(answers.map((r) => r?.modelId)).toEqual([c.modelId, a.modelId, undefined]);
+    expect(answers[0]).toMatchObject({ state: 'synced', verificationState: 'verification_disabled', retryCount: 0, lastSyncFailure: null });
+    expect(answers[1]).toMatchObject({ state: 'synced', verificationState: 'verification_pending' });
+    expect((await repo.findByModelId(b.modelId))?.state).toBe('started');
+    // Same stored row as the single-row path.
+    const one = await repo.markSynced(single.modelId, synced(single, true), attempt);
+    const { id: _a, modelId: _b, createdAt: _c, ...bulkFields } = answers[1]!;
+    const { id: _d, modelId: _e, createdAt: _f, ...singleFields } = one!;
+    expect(bulkFields).toEqual(singleFields);
+    // Replayed: nothing is started any more.
+    expect(await repo.markSyncedMany([{ modelId: a.modelId, next: synced(a, true), attempt }])).toEqual([undefined]);
+    expect(await repo.markSyncedMany([])).toEqual([]);
+  });
+
   it('markFailed with the current attempt writes; a lost lease (reset, restarted, finished) changes nothing', async () => {
     const attempt = new Date('2030-01-01T00:00:00.456Z');
     const row = await startedRow(attempt);

@@ -13,6 +13,15 @@ export interface SyncFailure {
   readonly retryAt: Date | null;
 }
 
+/** One completed download for `markSyncedMany`. */
+export interface SyncedWrite {
+  readonly modelId: number;
+  /** The synced row the domain computed (`applySyncEvent`). */
+  readonly next: RegistryRow;
+  /** The job's attempt token: the row's `last_synced_at` when the job was published. */
+  readonly attempt: Date;
+}
+
 export interface ClaimSyncBatchOptions {
   /** Maximum rows to claim (the free capacity, e.g. `files_max_capacity` minus in-flight). */
   readonly limit: number;
@@ -48,6 +57,12 @@ export interface RegistryRepository {
    */
   markSynced(modelId: number, next: RegistryRow, attempt?: Date): Promise<StoredRegistryRow | undefined>;
   /**
+   * `markSynced` for many rows in one statement (group commit of concurrent downloads). Each item is
+   * guarded by its own attempt; the answer has one entry per item, in order, undefined where the
+   * compare-and-set did not match.
+   */
+  markSyncedMany(items: readonly SyncedWrite[]): Promise<Array<StoredRegistryRow | undefined>>;
+  /**
    * Moves the row to `failed` with the domain-computed failure fields: from any state without
    * `attempt`; with it only while the row is `started` with `last_synced_at = attempt` (undefined
    * otherwise: the lease was lost and the failure is dropped).
@@ -60,6 +75,12 @@ export interface RegistryRepository {
 const STARTED = encodeSyncState('started');
 const FAILED = encodeSyncState('failed');
 const PENDING = encodeSyncState('pending');
+
+/** The hex string itself after `hexToBytea` accepted it (for SQL that decodes it). */
+function validHex(hex: string | null): string | null {
+  if (hex !== null) hexToBytea(hex);
+  return hex;
+}
 
 function assertIds(ids: readonly number[]): void {
   for (const id of ids) {
@@ -149,6 +170,54 @@ export class PgRegistryRepository implements RegistryRepository {
   async markSynced(modelId: number, next: RegistryRow, attempt?: Date): Promise<StoredRegistryRow | undefined> {
     if (next.state !== 'synced') throw new ValidationError(`markSynced needs a synced row, got state ${next.state}`);
     return this.writeRow(modelId, next, 'started', attempt);
+  }
+
+  async markSyncedMany(items: readonly SyncedWrite[]): Promise<Array<StoredRegistryRow | undefined>> {
+    if (items.length === 0) return [];
+    assertIds(items.map((i) => i.modelId));
+    for (const item of items) {
+      if (item.next.state !== 'synced') throw new ValidationError(`markSyncedMany needs synced rows, got state ${item.next.state}`);
+      assertAttempt(item.attempt);
+    }
+    const payload = items.map(({ modelId, next, attempt }) => ({
+      model_id: modelId,
+      attempt: attempt.toISOString(),
+      state: encodeSyncState(next.state),
+      retry_count: next.retryCount,
+      retry_at: next.retryAt?.toISOString() ?? null,
+      last_synced_at: next.lastSyncedAt?.toISOString() ?? null,
+      last_sync_failure: next.lastSyncFailure,
+      verification_state: encodeVerificationState(next.verificationState),
+      verification_started_at: next.verificationStartedAt?.toISOString() ?? null,
+      verification_retry_at: next.verificationRetryAt?.toISOString() ?? null,
+      verification_retry_count: next.verificationRetryCount,
+      verified_at: next.verifiedAt?.toISOString() ?? null,
+      // Validated as hex here; decoded to bytea in SQL.
+      verification_checksum: validHex(next.verificationChecksum),
+      verification_failure: next.verificationFailure,
+      checksum_mismatch: next.checksumMismatch,
+      verification_checksum_mismatched: validHex(next.verificationChecksumMismatched),
+    }));
+    const rows = await this.rows(
+      'update many',
+      `UPDATE ${this.table} AS t SET
+         state = x.state, retry_count = x.retry_count, retry_at = x.retry_at, last_synced_at = x.last_synced_at,
+         last_sync_failure = x.last_sync_failure, verification_state = x.verification_state,
+         verification_started_at = x.verification_started_at, verification_retry_at = x.verification_retry_at,
+         verification_retry_count = x.verification_retry_count, verified_at = x.verified_at,
+         verification_checksum = decode(x.verification_checksum, 'hex'), verification_failure = x.verification_failure,
+         checksum_mismatch = x.checksum_mismatch, verification_checksum_mismatched = decode(x.verification_checksum_mismatched, 'hex')
+       FROM jsonb_to_recordset($1::jsonb) AS x(model_id bigint, attempt timestamptz, state smallint, retry_count smallint,
+         retry_at timestamptz, last_synced_at timestamptz, last_sync_failure text, verification_state smallint,
+         verification_started_at timestamptz, verification_retry_at timestamptz, verification_retry_count smallint,
+         verified_at timestamptz, verification_checksum text, verification_failure text, checksum_mismatch boolean,
+         verification_checksum_mismatched text)
+       WHERE t.${this.fk} = x.model_id AND t.state = ${STARTED} AND t.last_synced_at = x.attempt
+       RETURNING ${this.columns.split(', ').map((c) => `t.${c}`).join(', ')}`,
+      [JSON.stringify(payload)],
+    );
+    const byModel = new Map(rows.map((r) => [r.modelId, r]));
+    return items.map((i) => byModel.get(i.modelId));
   }
 
   async markFailed(modelId: number, failure: SyncFailure, attempt?: Date): Promise<StoredRegistryRow | undefined> {

@@ -1,4 +1,5 @@
-import { ErrorCodes, ValidationError } from '@geo/domain';
+import { ErrorCodes } from './errors/codes';
+import { ValidationError } from './errors/geo-error';
 import { MicroBatcher } from './micro-batcher';
 
 /** A promise the test settles by hand. */

@@ -1,4 +1,5 @@
-import { ErrorCodes, GeoError, ValidationError } from '@geo/domain';
+import { ErrorCodes } from './errors/codes';
+import { GeoError, ValidationError } from './errors/geo-error';
 
 export interface MicroBatcherOptions {
   /** Most inputs one bulk call takes; the rest wait for the next one. */
