@@ -12,7 +12,7 @@
  * each download is checked against the primary's SHA-256, as in production.
  *
  * Flags: --small N (10000) --large N (40) --lag-seconds S (60) --lag-rate R (50 symbols/s)
- *        --capacity C (files_max_capacity of the secondary, 16) --skip-lag --only-lag
+ *        --capacity C (files_max_capacity of the secondary and its worker concurrency, 64) --skip-lag --only-lag
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -126,7 +126,7 @@ interface SetResult {
 }
 
 async function replicationSet(label: string, files: number, minSize: number, maxSize: number, capacity: number): Promise<SetResult> {
-  const sites = await startTwoSites({ label: `bench_${label}`, startSecondary: false, secondarySettings: { files_max_capacity: capacity }, ...(nodeArgs === undefined ? {} : { nodeArgs }) });
+  const sites = await startTwoSites({ label: `bench_${label}`, startSecondary: false, secondarySettings: { files_max_capacity: capacity }, secondaryEnv: { GEO_SYNC_WORKER_CONCURRENCY: String(capacity) }, ...(nodeArgs === undefined ? {} : { nodeArgs }) });
   const work = mkdtempSync(join(tmpdir(), `geo-bench-rsync-${label}-`));
   try {
     const blobs = await writeRandomBlobs(new FsBlobStore({ root: sites.primary.blobRoot }), files, minSize, maxSize);
@@ -162,7 +162,7 @@ function percentile(sorted: readonly number[], p: number): number {
 
 /** Pushes `rate` symbols/s (packages of 5 PDBs) for `seconds`; returns per-symbol lag in ms and the secondary's peak RSS. */
 async function lagRun(seconds: number, rate: number, capacity: number): Promise<{ lags: number[]; peaks: Record<string, number> }> {
-  const sites = await startTwoSites({ label: 'bench_lag', secondarySettings: { files_max_capacity: capacity }, ...(nodeArgs === undefined ? {} : { nodeArgs }) });
+  const sites = await startTwoSites({ label: 'bench_lag', secondarySettings: { files_max_capacity: capacity }, secondaryEnv: { GEO_SYNC_WORKER_CONCURRENCY: String(capacity) }, ...(nodeArgs === undefined ? {} : { nodeArgs }) });
   try {
     const ns = await sites.admin<{ id: number }>('POST', '/namespaces', { name: 'lag', path: 'lag' });
     const project = await sites.admin<{ id: number; nuget_api_key: string }>('POST', '/projects', { name: 'lag', path: 'lag', namespace_id: ns.id });
@@ -245,7 +245,7 @@ async function lagRun(seconds: number, rate: number, capacity: number): Promise<
 }
 
 async function main(): Promise<void> {
-  const capacity = arg('capacity', 16);
+  const capacity = arg('capacity', 64);
   if (flag('only-lag')) {
     const run = await lagRun(arg('lag-seconds', 60), arg('lag-rate', 50), capacity);
     console.log(`lag: ${run.lags.length} symbols: p50 ${percentile(run.lags, 50)} ms, p99 ${percentile(run.lags, 99)} ms, max ${run.lags.at(-1)} ms`);
