@@ -8,6 +8,7 @@ import type { AppContext, AppParts, Component } from '@geo/service-kit';
 import { createBlobStore } from '@geo/storage';
 import { blobRetrieveService } from './primary/retrieve-service';
 import { BlobRetrieveClient } from './secondary/blob-retrieve-client';
+import { ByteBudget } from './secondary/byte-budget';
 import { BlobDownloadService } from './secondary/download-blob';
 import { groupCommitRecords, groupCommitRegistry } from './secondary/group-commit';
 import { SyncWorker } from './secondary/sync-worker';
@@ -41,6 +42,9 @@ function buildPrimary(config: AppConfig, logger: LoggerPort): AppParts {
   return { components: [database], grpcServices: [blobRetrieveService({ catalog, replicables: REPLICABLES, blobStore, logger })] };
 }
 
+/** Bytes of blobs one worker downloads at once: memory stays flat however many large blobs are queued. */
+const DOWNLOAD_BYTE_BUDGET = 64 * 1024 * 1024;
+
 /**
  * Secondary: the sync worker pulls jobs from this site's `GEO_SYNC_JOBS`, streams each blob from the
  * primary's `Retrieve` and records the result in the tracking database (ADR 0004 §4–5). Components
@@ -61,6 +65,7 @@ function buildSecondary(config: AppConfig, logger: LoggerPort): AppParts {
     retriever,
     blobStore,
     logger,
+    byteBudget: new ByteBudget(DOWNLOAD_BYTE_BUDGET),
   });
   // Every finished job frees capacity: wake the scheduler at once instead of at its next poll.
   const nudge = (): void => {

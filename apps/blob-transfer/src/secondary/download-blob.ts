@@ -15,6 +15,7 @@ import type { SyncJob } from '@geo/nats';
 import type { RegistryRepository, StoredRegistryRow } from '@geo/pg';
 import type { BlobStore } from '@geo/storage';
 import type { BlobRetriever, RetrievedBlob } from './blob-retrieve-client';
+import type { ByteBudget } from './byte-budget';
 import { classifyDownloadFailure, type DownloadFailure, type DownloadPhase } from './download-failure';
 
 /** The registry operations one download needs (`PgRegistryRepository` of the job's type). */
@@ -37,6 +38,8 @@ export interface BlobDownloadServiceOptions {
   readonly clock?: () => Date;
   /** Backoff jitter; default `Math.random`. */
   readonly random?: JitterSource;
+  /** Bounds the bytes of blobs in flight (memory); unbounded when absent. */
+  readonly byteBudget?: ByteBudget;
 }
 
 /** How one job ended (the "Blob download" line says the same). */
@@ -103,9 +106,32 @@ export class BlobDownloadService {
       );
       return { status: 'skipped' };
     }
-    const startedAt = performance.now();
     const [record] = await this.options.records.findByModelIds(job.replicableName, [job.modelRecordId]);
     if (record !== undefined) facts.blob_key = record.blobKey;
+    // Held until the blob is installed or failed; a record-less job (size unknown) takes none.
+    let release: () => void = () => undefined;
+    try {
+      if (this.options.byteBudget !== undefined) release = await this.options.byteBudget.acquire(record?.size ?? 0, signal);
+    } catch (error) {
+      this.throwIfAborted(signal, error); // stopping while queued: the job is redelivered
+      throw error;
+    }
+    try {
+      return await this.transfer(registry, row, job, record, facts, signal);
+    } finally {
+      release();
+    }
+  }
+
+  private async transfer(
+    registry: DownloadRegistry,
+    row: StoredRegistryRow,
+    job: SyncJob,
+    record: ReplicableRecord | undefined,
+    facts: DownloadFacts,
+    signal: AbortSignal | undefined,
+  ): Promise<DownloadOutcome> {
+    const startedAt = performance.now();
 
     let retrieved: RetrievedBlob;
     try {
