@@ -32,7 +32,7 @@ export class ByteBudget {
           const i = this.waiting.indexOf(entry);
           if (i >= 0) {
             this.waiting.splice(i, 1);
-            reject(signal.reason);
+            reject(signal.reason instanceof Error ? signal.reason : new Error('byte budget wait aborted'));
             this.drain();
           }
         },
