@@ -6,7 +6,7 @@
  * unless the secondary serves every symbol byte-identically from its own copy.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { buildNupkg, buildSnupkg, readFixture, testServiceUrls } from '@geo/testing';
@@ -14,6 +14,18 @@ import { DEV_SITES } from './lib/dev-sites-spec';
 
 const ROOT = resolve(__dirname, '../..');
 const CONVERGE_TIMEOUT_MS = 120_000;
+/** The previous run's project and packages: the next run deletes them (a symbol is unique per signature and path). */
+const DEMO_STATE = join(ROOT, '.dev', 'sites', 'demo-state.json');
+const DEMO_PACKAGES = [
+  { name: 'TestData', version: '1.2.3' },
+  { name: 'Demo.Fixtures', version: '1.0.0' },
+  { name: 'Demo.Windows', version: '1.0.0' },
+] as const;
+
+interface DemoState {
+  readonly projectId: number;
+  readonly apiKey: string;
+}
 
 interface SiteEntry {
   name: string;
@@ -79,6 +91,18 @@ async function main(): Promise<void> {
   section('sites');
   for (const s of sites) console.log(`  ${s.name.padEnd(10)} ${s.role.padEnd(9)} ${s.url}`);
 
+  if (existsSync(DEMO_STATE)) {
+    section('removing the previous demo run\'s packages from the primary (their deletion replicates too)');
+    const previous = JSON.parse(readFileSync(DEMO_STATE, 'utf8')) as DemoState;
+    for (const pkg of DEMO_PACKAGES) {
+      const res = await fetch(`${primary.url}/api/v4/projects/${previous.projectId}/packages/nuget/${pkg.name}/${pkg.version}`, {
+        method: 'DELETE',
+        headers: { 'X-NuGet-ApiKey': previous.apiKey },
+      });
+      console.log(`  DELETE ${pkg.name} ${pkg.version} → ${res.status}`);
+    }
+  }
+
   section('a group and project on the primary (admin REST API), new for this run');
   const suffix = randomBytes(3).toString('hex');
   const ns = await admin('POST', '/namespaces', { name: `Demo ${suffix}`, path: `demo-${suffix}` });
@@ -87,6 +111,7 @@ async function main(): Promise<void> {
   const projectId = project.body.id as number;
   const apiKey = project.body.nuget_api_key as string;
   console.log(`  project demo-${suffix}/symbols (id ${projectId}) with a NuGet API key`);
+  writeFileSync(DEMO_STATE, JSON.stringify({ projectId, apiKey } satisfies DemoState), { mode: 0o600 });
 
   const push = async (kind: 'nupkg' | 'snupkg', name: string, bytes: Buffer): Promise<number> => {
     const form = new FormData();
@@ -98,8 +123,16 @@ async function main(): Promise<void> {
   };
 
   section('pushing the fixture packages to the primary (NuGet push protocol)');
-  await push('nupkg', 'TestData.1.2.3.nupkg', readFixture('baget/TestData.1.2.3.nupkg'));
-  await push('snupkg', 'TestData.1.2.3.snupkg', readFixture('baget/TestData.1.2.3.snupkg'));
+  const pushed = async (kind: 'nupkg' | 'snupkg', name: string, bytes: Buffer): Promise<void> => {
+    const status = await push(kind, name, bytes);
+    if (status !== 201) {
+      throw new Error(
+        `${name} was refused (${status}); if an older demo run left these symbols on the primary without ${DEMO_STATE}, start over with npm run dev:down && rm -rf .dev/sites`,
+      );
+    }
+  };
+  await pushed('nupkg', 'TestData.1.2.3.nupkg', readFixture('baget/TestData.1.2.3.nupkg'));
+  await pushed('snupkg', 'TestData.1.2.3.snupkg', readFixture('baget/TestData.1.2.3.snupkg'));
   // The other real portable PDBs of the fixture set, packed as one symbol package.
   const demoPdbs = [
     { path: 'lib/net8.0/System.Threading.Thread.pdb', bytes: readFixture('symstore/dir1/System.Threading.Thread.pdb') },
@@ -107,10 +140,10 @@ async function main(): Promise<void> {
     { path: 'lib/net8.0/EmptyPdb.pdb', bytes: readFixture('cecil/EmptyPdb.pdb') },
     { path: 'lib/net8.0/pdb-mismatch.pdb', bytes: readFixture('cecil/pdb-mismatch.pdb') },
   ];
-  await push('nupkg', 'Demo.Fixtures.1.0.0.nupkg', buildNupkg({ id: 'Demo.Fixtures', version: '1.0.0' }));
-  await push('snupkg', 'Demo.Fixtures.1.0.0.snupkg', buildSnupkg({ id: 'Demo.Fixtures', version: '1.0.0', pdbs: demoPdbs }));
+  await pushed('nupkg', 'Demo.Fixtures.1.0.0.nupkg', buildNupkg({ id: 'Demo.Fixtures', version: '1.0.0' }));
+  await pushed('snupkg', 'Demo.Fixtures.1.0.0.snupkg', buildSnupkg({ id: 'Demo.Fixtures', version: '1.0.0', pdbs: demoPdbs }));
   console.log('  a Windows (MSF) PDB is refused, as nuget.org and GitLab do:');
-  await push('nupkg', 'Demo.Windows.1.0.0.nupkg', buildNupkg({ id: 'Demo.Windows', version: '1.0.0' }));
+  await pushed('nupkg', 'Demo.Windows.1.0.0.nupkg', buildNupkg({ id: 'Demo.Windows', version: '1.0.0' }));
   await push('snupkg', 'Demo.Windows.1.0.0.snupkg', buildSnupkg({ id: 'Demo.Windows', version: '1.0.0', pdbs: [{ path: 'lib/net8.0/HelloWorld.pdb', bytes: readFixture('symstore/HelloWorld.pdb') }] }));
 
   const primaryDb = new Client({ connectionString: databaseUrl(primarySpec.database) });
