@@ -13,6 +13,7 @@ import { mappingPgErrors } from '../errors';
 import { sqlIdentifier } from '../schema/naming';
 import type { SqlExecutor } from '../transaction';
 import { fromRegistryDbRow, registryColumns, toId, type RegistryDbRow, type StoredRegistryRow } from './registry-row-mapping';
+import { assertPositiveIds } from './assert-ids';
 
 /** Which rows a bulk action or a listing covers; every given condition must hold (GraphQL filters). */
 export interface RegistryFilter {
@@ -74,12 +75,6 @@ const V_PENDING = encodeVerificationState('verification_pending');
 const V_FAILED = encodeVerificationState('verification_failed');
 /** `start` is allowed from these states only (never started → started). */
 const STARTABLE = SYNC_TRANSITIONS.start.from.map(encodeSyncState);
-
-function assertPositiveIds(name: string, ids: readonly number[]): void {
-  for (const id of ids) {
-    if (!Number.isSafeInteger(id) || id <= 0) throw new ValidationError(`${name} must be positive integers, got ${id}`);
-  }
-}
 
 /** `LIKE` pattern matching `text` anywhere, with its wildcards escaped. */
 function containsPattern(text: string): string {
@@ -172,13 +167,13 @@ export class PgRegistryAdminRepository implements RegistryAdminRepository {
   }
 
   async findByModelId(modelId: number): Promise<StoredRegistryRow | undefined> {
-    assertPositiveIds('model ids', [modelId]);
+    assertPositiveIds([modelId]);
     const rows = await this.rows('select', `SELECT ${this.columns} FROM ${this.table} WHERE ${this.fk} = $1`, [modelId]);
     return rows[0];
   }
 
   async startSync(modelId: number, now?: Date): Promise<StartSyncResult | undefined> {
-    assertPositiveIds('model ids', [modelId]);
+    assertPositiveIds([modelId]);
     // Update-or-read, retried when the row changed between the two (e.g. a worker finished it).
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const [started] = await this.rows(
@@ -204,7 +199,7 @@ export class PgRegistryAdminRepository implements RegistryAdminRepository {
   }
 
   async reverify(modelId: number): Promise<StoredRegistryRow | undefined> {
-    assertPositiveIds('model ids', [modelId]);
+    assertPositiveIds([modelId]);
     // Mirrors the domain's `applyRegistryVerificationTransition(row, { event: 'verification_pending' })`:
     // the right-hand sides read the row's values before this update.
     const [row] = await this.rows(
@@ -238,7 +233,7 @@ export class PgRegistryAdminRepository implements RegistryAdminRepository {
     if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_REGISTRY_PAGE_SIZE) {
       throw new ValidationError(`page size must be 1..${MAX_REGISTRY_PAGE_SIZE}, got ${query.limit}`);
     }
-    if (query.modelIds !== undefined) assertPositiveIds('model ids', query.modelIds);
+    if (query.modelIds !== undefined) assertPositiveIds(query.modelIds);
     const spec = sortSpec(query.sort ?? 'id_asc');
     const values: unknown[] = [];
     const param = (value: unknown): string => {
@@ -288,7 +283,7 @@ export class PgRegistryAdminRepository implements RegistryAdminRepository {
   private filterConditions(filter: RegistryFilter, param: (value: unknown) => string): string[] {
     const where: string[] = [];
     if (filter.registryIds !== undefined) {
-      assertPositiveIds('registry ids', filter.registryIds);
+      assertPositiveIds(filter.registryIds, 'registry ids');
       where.push(`id = ANY(${param(filter.registryIds)}::bigint[])`);
     }
     if (filter.state !== undefined) where.push(`state = ${param(encodeSyncState(filter.state))}::smallint`);
@@ -300,7 +295,7 @@ export class PgRegistryAdminRepository implements RegistryAdminRepository {
 
   /** Rows strictly after `after` in the order of `spec` (NULLs last ascending, first descending). */
   private keysetCondition(spec: SortSpec, after: RegistryPageCursor, param: (value: unknown) => string): string {
-    assertPositiveIds('cursor id', [after.id]);
+    assertPositiveIds([after.id], 'cursor id');
     const id = param(after.id);
     const cmp = spec.descending ? '<' : '>';
     if (spec.column === undefined) return `id ${cmp} ${id}`;

@@ -4,6 +4,7 @@ import { mappingPgErrors } from '../errors';
 import { sqlIdentifier } from '../schema/naming';
 import type { SqlExecutor } from '../transaction';
 import { fromRegistryDbRow, registryColumns, toId, type RegistryDbRow, type StoredRegistryRow } from './registry-row-mapping';
+import { assertPositiveIds } from './assert-ids';
 
 /** The sync failure fields, computed by the domain (`enterSyncFailed`: message, backoff). */
 export interface SyncFailure {
@@ -82,12 +83,6 @@ function validHex(hex: string | null): string | null {
   return hex;
 }
 
-function assertIds(ids: readonly number[]): void {
-  for (const id of ids) {
-    if (!Number.isSafeInteger(id) || id <= 0) throw new ValidationError(`model ids must be positive integers, got ${id}`);
-  }
-}
-
 /** An attempt token is a real instant; an invalid Date would serialise as "Invalid Date" and fail in SQL. */
 function assertAttempt(attempt: Date | undefined): void {
   if (attempt !== undefined && !Number.isFinite(attempt.getTime())) throw new ValidationError('attempt must be a valid date');
@@ -116,7 +111,7 @@ export class PgRegistryRepository implements RegistryRepository {
   }
 
   async insertPending(modelIds: readonly number[]): Promise<number[]> {
-    assertIds(modelIds);
+    assertPositiveIds(modelIds);
     if (modelIds.length === 0) return [];
     return mappingPgErrors(`insert ${this.table}`, async () => {
       const result = await this.db.query<{ model_id: string }>(
@@ -162,7 +157,7 @@ export class PgRegistryRepository implements RegistryRepository {
   }
 
   async findByModelIds(modelIds: readonly number[]): Promise<StoredRegistryRow[]> {
-    assertIds(modelIds);
+    assertPositiveIds(modelIds);
     if (modelIds.length === 0) return [];
     return this.rows('select', `SELECT ${this.columns} FROM ${this.table} WHERE ${this.fk} = ANY($1::bigint[]) ORDER BY ${this.fk}`, [modelIds]);
   }
@@ -174,7 +169,7 @@ export class PgRegistryRepository implements RegistryRepository {
 
   async markSyncedMany(items: readonly SyncedWrite[]): Promise<Array<StoredRegistryRow | undefined>> {
     if (items.length === 0) return [];
-    assertIds(items.map((i) => i.modelId));
+    assertPositiveIds(items.map((i) => i.modelId));
     for (const item of items) {
       if (item.next.state !== 'synced') throw new ValidationError(`markSyncedMany needs synced rows, got state ${item.next.state}`);
       assertAttempt(item.attempt);
@@ -236,7 +231,7 @@ export class PgRegistryRepository implements RegistryRepository {
   }
 
   async deleteByModelIds(modelIds: readonly number[]): Promise<number> {
-    assertIds(modelIds);
+    assertPositiveIds(modelIds);
     if (modelIds.length === 0) return 0;
     return mappingPgErrors(`delete ${this.table}`, async () => {
       const result = await this.db.query(`DELETE FROM ${this.table} WHERE ${this.fk} = ANY($1::bigint[])`, [modelIds]);

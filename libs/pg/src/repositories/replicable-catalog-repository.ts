@@ -12,6 +12,7 @@ import { mappingPgErrors } from '../errors';
 import { sqlIdentifier } from '../schema/naming';
 import type { SqlExecutor } from '../transaction';
 import { toId } from './registry-row-mapping';
+import { assertPositiveIds } from './assert-ids';
 
 /** A site as the primary's catalogue authenticates it: its settings plus the HS256 key of its JWTs. */
 export type CatalogSite = SiteSettings & {
@@ -99,12 +100,6 @@ function attributeText(value: unknown): string | undefined {
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   return JSON.stringify(value);
-}
-
-function assertIds(ids: readonly number[]): void {
-  for (const id of ids) {
-    if (!Number.isSafeInteger(id) || id <= 0) throw new ValidationError(`model record ids must be positive integers, got ${id}`);
-  }
 }
 
 function assertSafeInteger(name: string, value: number): void {
@@ -254,7 +249,7 @@ export class PgReplicableCatalogRepository implements ReplicableCatalog {
   }
 
   async getByIds(def: ReplicableDefinition, scope: ReplicationScope | null, ids: readonly number[]): Promise<ReplicableRecord[]> {
-    assertIds(ids);
+    assertPositiveIds(ids, 'model record ids');
     if (ids.length === 0) return [];
     const sql = this.sqlFor(def);
     const values: unknown[] = [ids];

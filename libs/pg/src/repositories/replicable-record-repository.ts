@@ -1,8 +1,9 @@
-import { decodeVerificationState, encodeVerificationState, ValidationError, type ReplicableRecord } from '@geo/domain';
+import { decodeVerificationState, encodeVerificationState, type ReplicableRecord } from '@geo/domain';
 import { byteaToHex, hexToBytea } from '../bytea-hex';
 import { mappingPgErrors } from '../errors';
 import type { SqlExecutor } from '../transaction';
 import { toId } from './registry-row-mapping';
+import { assertPositiveIds } from './assert-ids';
 
 interface RecordDbRow {
   replicable_name: string;
@@ -37,12 +38,6 @@ function fromDb(row: RecordDbRow): ReplicableRecord {
   };
 }
 
-function assertIds(ids: readonly number[]): void {
-  for (const id of ids) {
-    if (!Number.isSafeInteger(id) || id <= 0) throw new ValidationError(`model record ids must be positive integers, got ${id}`);
-  }
-}
-
 /**
  * A secondary's `geo_replicable_records` (ADR 0004): the primary catalogue's description of each
  * tracked record. Written in the same transaction as the registry row it describes, deleted with
@@ -54,7 +49,7 @@ export class PgReplicableRecordRepository {
   /** Inserts or refreshes records (one statement for the whole batch); returns how many were written. */
   async upsert(records: readonly ReplicableRecord[]): Promise<number> {
     if (records.length === 0) return 0;
-    assertIds(records.map((r) => r.modelRecordId));
+    assertPositiveIds(records.map((r) => r.modelRecordId), 'model record ids');
     // Validates each checksum as hex before SQL decodes it.
     for (const r of records) hexToBytea(r.primaryChecksum);
     return mappingPgErrors('upsert geo_replicable_records', async () => {
@@ -94,7 +89,7 @@ export class PgReplicableRecordRepository {
   }
 
   async findByModelIds(replicableName: string, modelIds: readonly number[]): Promise<ReplicableRecord[]> {
-    assertIds(modelIds);
+    assertPositiveIds(modelIds, 'model record ids');
     if (modelIds.length === 0) return [];
     return mappingPgErrors('select geo_replicable_records', async () => {
       const result = await this.db.query<RecordDbRow>(
@@ -120,7 +115,7 @@ export class PgReplicableRecordRepository {
 
   /** Deletes the records of these ids; returns the deleted ones (their blob keys locate the blobs to remove). */
   async deleteByModelIds(replicableName: string, modelIds: readonly number[]): Promise<ReplicableRecord[]> {
-    assertIds(modelIds);
+    assertPositiveIds(modelIds, 'model record ids');
     if (modelIds.length === 0) return [];
     return mappingPgErrors('delete geo_replicable_records', async () => {
       const result = await this.db.query<RecordDbRow>(

@@ -12,6 +12,7 @@ import { mappingPgErrors } from '../errors';
 import { sqlIdentifier } from '../schema/naming';
 import type { SqlExecutor } from '../transaction';
 import { toId } from './registry-row-mapping';
+import { assertPositiveIds } from './assert-ids';
 
 /** A primary `*_states` row as stored: the domain's verification fields plus its identity. */
 export interface StoredVerificationState extends VerificationFields {
@@ -187,12 +188,6 @@ function fromClaimDbRow(row: ClaimDbRow): VerificationClaim {
     state: fromStateDbRow(row),
     blob: { key: row.blob_key, size: Number(row.blob_size), fileStore: row.file_store },
   };
-}
-
-function assertPositiveIds(ids: readonly number[]): void {
-  for (const id of ids) {
-    if (!Number.isSafeInteger(id) || id <= 0) throw new ValidationError(`model ids must be positive integers, got ${id}`);
-  }
 }
 
 function assertLimit(name: string, value: number): void {
