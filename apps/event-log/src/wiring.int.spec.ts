@@ -8,9 +8,7 @@ import { GEO_EVENTS_STREAM } from '@geo/nats';
 import { createPool, EventOutboxRepository, migrate, withTransaction } from '@geo/pg';
 import { EventLogServiceClient, type GetCursorResponse, type GetLastEventResponse } from '@geo/proto';
 import { createLogger, type Component } from '@geo/service-kit';
-import { createTestDatabase, privateNatsServer, type PrivateNatsServer, type TestDatabase } from '@geo/testing';
-import { recordingLogger } from './test-support/recording-logger';
-import { waitFor } from './test-support/wait-for';
+import { createTestDatabase, privateNatsServer, recordingLogger, type PrivateNatsServer, type TestDatabase, waitFor } from '@geo/testing';
 import { build, buildPrimary } from './wiring';
 
 let nats: PrivateNatsServer;

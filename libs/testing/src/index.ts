@@ -25,3 +25,5 @@ export {
   type MalformedPackageContext,
 } from './nuget/malformed-packages';
 export { freePort } from './free-port';
+export { recordingLogger, type LogLine } from './recording-logger';
+export { waitFor } from './wait-for';

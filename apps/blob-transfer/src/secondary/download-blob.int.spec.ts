@@ -6,12 +6,12 @@ import { ErrorCodes, UnavailableError, type ReplicableRecord } from '@geo/domain
 import { createPool, migrate, PgRegistryRepository, PgReplicableRecordRepository } from '@geo/pg';
 import { packagesNugetSymbol } from '@geo/replicables';
 import { FsBlobStore, type BlobStore } from '@geo/storage';
-import { createTestDatabase, type TestDatabase } from '@geo/testing';
+import { createTestDatabase, recordingLogger, type TestDatabase, waitFor } from '@geo/testing';
 import type { Pool } from 'pg';
 import { BlobRetrieveClient } from './blob-retrieve-client';
 import { BlobDownloadService, type DownloadRecords } from './download-blob';
 import { bufferBlob, generatedChunks, sha256Hex, startRetrieveStub, STUB_ACCESS_KEY, STUB_SECRET, type RetrieveStub } from './test-support/retrieve-stub';
-import { filesUnder, recordingLogger, waitFor } from './test-support/support';
+import { filesUnder } from './test-support/support';
 
 const NAME = packagesNugetSymbol.name;
 const MiB = 1024 * 1024;
@@ -97,7 +97,7 @@ describe('BlobDownloadService (real PostgreSQL, gRPC stub primary, fs blob store
   }
 
   function blobDownloadLines() {
-    return logger.lines.filter((l) => l.msg === 'Blob download');
+    return logger.lines.filter((l) => l.message === 'Blob download');
   }
 
   it('downloads, verifies against the primary checksum, installs and marks synced', async () => {

@@ -6,13 +6,13 @@ import { encodeSyncJob, NatsLink, publish, syncJobMessageId, syncJobSubject, typ
 import { createPool, migrate, PgRegistryRepository, PgReplicableRecordRepository } from '@geo/pg';
 import { packagesNugetSymbol } from '@geo/replicables';
 import { FsBlobStore } from '@geo/storage';
-import { createTestDatabase, testServiceUrls, uniqueName, type TestDatabase } from '@geo/testing';
+import { createTestDatabase, testServiceUrls, type TestDatabase, uniqueName, waitFor } from '@geo/testing';
 import type { Pool } from 'pg';
 import { BlobRetrieveClient } from './blob-retrieve-client';
 import { BlobDownloadService } from './download-blob';
 import { SyncWorker, type JobSettlement, type SyncWorkerOptions } from './sync-worker';
 import { bufferBlob, sha256Hex, startRetrieveStub, STUB_ACCESS_KEY, STUB_SECRET, type RetrieveStub } from './test-support/retrieve-stub';
-import { filesUnder, waitFor } from './test-support/support';
+import { filesUnder } from './test-support/support';
 
 const NAME = packagesNugetSymbol.name;
 

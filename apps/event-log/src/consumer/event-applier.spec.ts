@@ -1,8 +1,8 @@
 import { defineReplicable, ErrorCodes, type GeoError, UnauthenticatedError, UnavailableError, ValidationError } from '@geo/domain';
 import { packagesNugetSymbol } from '@geo/replicables';
-import { recordingLogger } from '../test-support/recording-logger';
 import { EventApplier, MAX_EVENT_BATCH_SIZE } from './event-applier';
 import { FakeBlobs, FakeCatalogue, FakeEventStore, record, wireEvent } from './test-fakes';
+import { recordingLogger } from '@geo/testing';
 
 const NAME = packagesNugetSymbol.name;
 const UPLOADER = packagesNugetSymbol.gitlab.uploaderClass;

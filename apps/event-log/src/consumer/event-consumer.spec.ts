@@ -1,7 +1,7 @@
 import { ErrorCodes, type GeoError } from '@geo/domain';
-import { recordingLogger } from '../test-support/recording-logger';
 import { EventConsumer, eventConsumerName } from './event-consumer';
 import { FakeEventStore } from './test-fakes';
+import { recordingLogger } from '@geo/testing';
 
 const base = () => ({
   siteName: 'eu-secondary',

@@ -1,6 +1,6 @@
 import { GEO_SYNC_NUDGE_SUBJECT } from '@geo/nats';
-import { recordingLogger } from '../test-support/recording-logger';
 import { natsNudge } from './nats-nudge';
+import { recordingLogger } from '@geo/testing';
 
 describe('natsNudge', () => {
   it('publishes one empty message on the nudge subject of the site connection', () => {

@@ -1,8 +1,7 @@
 import { ErrorCodes, UnavailableError, ValidationError } from '@geo/domain';
 import type { GeoEventRecord } from '@geo/pg';
-import { recordingLogger } from '../test-support/recording-logger';
-import { waitFor } from '../test-support/wait-for';
 import { OutboxRelay, type GeoEventPublisher, type OutboxRelayOptions, type RelayOutbox } from './outbox-relay';
+import { recordingLogger, waitFor } from '@geo/testing';
 
 function event(id: number): GeoEventRecord {
   return {

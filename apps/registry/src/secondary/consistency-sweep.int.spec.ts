@@ -3,13 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnavailableError } from '@geo/domain';
 import { packagesNugetSymbol } from '@geo/replicables';
-import { createTestDatabase } from '@geo/testing';
+import { createTestDatabase, recordingLogger, waitFor } from '@geo/testing';
 import { FsBlobStore, type BlobStore } from '@geo/storage';
 import { ConsistencySweep, type ConsistencySweepOptions, type SweepPassReport } from './consistency-sweep';
 import { FakeCatalogue, testRecord } from './test-support/fake-catalogue';
-import { recordingLogger } from './test-support/recording-logger';
 import { FK, secondaryDb, TABLE, type SecondaryDb } from './test-support/secondary-db';
-import { waitFor } from './test-support/wait-for';
 
 const NAME = packagesNugetSymbol.name;
 const record = (id: number, projectId = 1) => testRecord(NAME, id, { projectId });

@@ -21,12 +21,11 @@ import {
   type ReverifyRegistryResponse,
 } from '@geo/proto';
 import { packagesNugetSymbol } from '@geo/replicables';
-import { createTestDatabase, testServiceUrls, uniqueName } from '@geo/testing';
+import { createTestDatabase, recordingLogger, testServiceUrls, uniqueName } from '@geo/testing';
 import { RegistryAdmin } from './registry-admin';
 import { secondaryRegistryService } from './registry-service';
 import { JetStreamSyncJobPublisher, type SyncJobPublisher } from './sync-job-publisher';
 import { testRecord } from './test-support/fake-catalogue';
-import { recordingLogger } from './test-support/recording-logger';
 import { FK, secondaryDb, TABLE, type SecondaryDb } from './test-support/secondary-db';
 
 const NAME = packagesNugetSymbol.name;

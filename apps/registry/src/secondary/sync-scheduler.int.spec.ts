@@ -3,14 +3,12 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError } from '@geo/domain';
 import { decodeSyncJob, ensureConsumer, ensureStream, geoSyncJobsStream, pullConsumer, type JetStreamSession, type SyncJob } from '@geo/nats';
 import { packagesNugetSymbol } from '@geo/replicables';
-import { createTestDatabase, testServiceUrls, uniqueName } from '@geo/testing';
+import { createTestDatabase, recordingLogger, testServiceUrls, uniqueName, waitFor } from '@geo/testing';
 import { CoreNatsNudges } from './nudges';
 import { JetStreamSyncJobPublisher, type SyncJobPublisher } from './sync-job-publisher';
 import { SyncScheduler, type ScheduleReport, type SyncSchedulerOptions } from './sync-scheduler';
 import { FakeCatalogue, TEST_SITE } from './test-support/fake-catalogue';
-import { recordingLogger } from './test-support/recording-logger';
 import { FK, secondaryDb, TABLE, type SecondaryDb } from './test-support/secondary-db';
-import { waitFor } from './test-support/wait-for';
 
 const NAME = packagesNugetSymbol.name;
 

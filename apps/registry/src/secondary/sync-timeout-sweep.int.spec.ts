@@ -1,9 +1,7 @@
 import { packagesNugetSymbol } from '@geo/replicables';
-import { createTestDatabase } from '@geo/testing';
+import { createTestDatabase, recordingLogger, waitFor } from '@geo/testing';
 import { SyncTimeoutSweep } from './sync-timeout-sweep';
-import { recordingLogger } from './test-support/recording-logger';
 import { FK, secondaryDb, TABLE, type SecondaryDb } from './test-support/secondary-db';
-import { waitFor } from './test-support/wait-for';
 
 describe('SyncTimeoutSweep (real PostgreSQL)', () => {
   let s: SecondaryDb;

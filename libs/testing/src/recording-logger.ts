@@ -1,4 +1,3 @@
-// Test support only: a LoggerPort that keeps every line for assertions.
 import type { LoggerPort } from '@geo/domain';
 
 export interface LogLine {
@@ -7,12 +6,13 @@ export interface LogLine {
   readonly fields: Record<string, unknown>;
 }
 
+/** A LoggerPort that keeps every line for assertions. */
 export function recordingLogger(): LoggerPort & { readonly lines: LogLine[] } {
   const lines: LogLine[] = [];
   return {
     lines,
-    info: (fields, message) => lines.push({ level: 'info', message, fields }),
-    warn: (fields, message) => lines.push({ level: 'warn', message, fields }),
-    error: (fields, message) => lines.push({ level: 'error', message, fields }),
+    info: (fields, message) => void lines.push({ level: 'info', message, fields }),
+    warn: (fields, message) => void lines.push({ level: 'warn', message, fields }),
+    error: (fields, message) => void lines.push({ level: 'error', message, fields }),
   };
 }

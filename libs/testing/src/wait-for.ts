@@ -1,10 +1,8 @@
-// Test support only.
-
-/** Polls `condition` every 20 ms until it holds; fails naming `what` after `timeoutMs`. */
+/** Polls `condition` every 10 ms until it holds; fails naming `what` after `timeoutMs`. */
 export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
