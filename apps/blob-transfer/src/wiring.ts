@@ -1,7 +1,7 @@
 import { ConfigError, errorFields, type LoggerPort } from '@geo/domain';
 import type { AppConfig } from '@geo/config';
 import { MigratedDatabase, PgRegistryRepository, PgReplicableCatalogRepository, PgReplicableRecordRepository } from '@geo/pg';
-import { cachedSiteLookup } from '@geo/grpc';
+import { DEFAULT_SITE_LOOKUP_TTL_MS as SITE_CACHE_TTL_MS } from '@geo/grpc';
 import { GEO_SYNC_NUDGE_SUBJECT, NatsLink } from '@geo/nats';
 import { REPLICABLES } from '@geo/replicables';
 import type { AppContext, AppParts, Component } from '@geo/service-kit';
@@ -29,17 +29,10 @@ export async function build({ config, logger }: AppContext): Promise<AppParts> {
 function buildPrimary(config: AppConfig, logger: LoggerPort): AppParts {
   if (config.blobStore === undefined) throw new ConfigError('blob-transfer needs the blob store settings');
   const database = new MigratedDatabase({ databaseUrl: config.database.url, role: 'primary', logger, applicationName: 'geo-blob-transfer', maxConnections: 10 });
-  const repository = new PgReplicableCatalogRepository(database.pool);
-  // One site lookup per call would be one more query per blob; answers are reused for a few seconds.
-  const findSiteByAccessKey = cachedSiteLookup((accessKey: string) => repository.findSiteByAccessKey(accessKey));
-  const catalog = {
-    findSiteByAccessKey,
-    listRange: repository.listRange.bind(repository),
-    getByIds: repository.getByIds.bind(repository),
-    maxModelId: repository.maxModelId.bind(repository),
-  };
+  const catalog = new PgReplicableCatalogRepository(database.pool);
+
   const blobStore = createBlobStore(config.blobStore);
-  return { components: [database], grpcServices: [blobRetrieveService({ catalog, replicables: REPLICABLES, blobStore, logger })] };
+  return { components: [database], grpcServices: [blobRetrieveService({ catalog, replicables: REPLICABLES, blobStore, logger, siteCacheTtlMs: SITE_CACHE_TTL_MS })] };
 }
 
 /** Bytes of blobs one worker downloads at once: memory stays flat however many large blobs are queued. */

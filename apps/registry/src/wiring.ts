@@ -1,6 +1,6 @@
 import { ConfigError, type LoggerPort } from '@geo/domain';
 import type { AppConfig } from '@geo/config';
-import { cachedSiteLookup, PrimaryCatalogClient } from '@geo/grpc';
+import { DEFAULT_SITE_LOOKUP_TTL_MS as SITE_CACHE_TTL_MS, PrimaryCatalogClient } from '@geo/grpc';
 import { NatsLink } from '@geo/nats';
 import { MigratedDatabase, PgRegistryAdminRepository, PgRegistrySweepRepository, PgReplicableCatalogRepository } from '@geo/pg';
 import { REPLICABLES } from '@geo/replicables';
@@ -33,16 +33,9 @@ export async function build({ config, logger }: AppContext): Promise<AppParts> {
 
 function buildPrimary(config: AppConfig, logger: LoggerPort): AppParts {
   const database = new MigratedDatabase({ databaseUrl: config.database.url, role: 'primary', logger, applicationName: 'geo-registry', maxConnections: 10 });
-  const repository = new PgReplicableCatalogRepository(database.pool);
-  // One site lookup per call would be one more query per blob; answers are reused for a few seconds.
-  const findSiteByAccessKey = cachedSiteLookup((accessKey: string) => repository.findSiteByAccessKey(accessKey));
-  const catalog = {
-    findSiteByAccessKey,
-    listRange: repository.listRange.bind(repository),
-    getByIds: repository.getByIds.bind(repository),
-    maxModelId: repository.maxModelId.bind(repository),
-  };
-  return { components: [database], grpcServices: [registryCatalogService({ catalog, replicables: REPLICABLES, logger })] };
+  const catalog = new PgReplicableCatalogRepository(database.pool);
+
+  return { components: [database], grpcServices: [registryCatalogService({ catalog, replicables: REPLICABLES, logger, siteCacheTtlMs: SITE_CACHE_TTL_MS })] };
 }
 
 /**

@@ -32,6 +32,7 @@ export {
   AUTHORIZATION_METADATA_KEY,
   type GeoCallAuthOptions,
   type AuthenticatableCall,
+  type GeoCallRefusal,
 } from './auth/grpc-auth';
 export { wrapClientStream, CLIENT_CANCELLED_MESSAGE, type ClientStreamHandler } from './handlers';
 export {

@@ -10,11 +10,8 @@ import {
   type ReplicableRecord,
 } from '@geo/domain';
 import {
-  AUTHORIZATION_METADATA_KEY,
   createGeoCallAuthenticator,
-  parseGeoAuthorization,
   wrapServerStream,
-  type AuthenticatableCall,
   type GeoSiteCredentials,
   type GrpcServiceRegistration,
 } from '@geo/grpc';
@@ -40,21 +37,10 @@ export interface BlobRetrieveServiceOptions {
   readonly logger: LoggerPort;
   /** Clock the JWTs are checked against; defaults to the system clock. */
   readonly clock?: () => Date;
+  /** Reuse a caller's site lookup for this long (one query less per call); 0 (default): none. */
+  readonly siteCacheTtlMs?: number;
 }
 
-/**
- * The access key of a `GL-Geo` header, for the refusal log; undefined when the header is missing
- * or malformed (the authenticator has already refused it for exactly that reason).
- */
-function accessKeyOf(metadata: AuthenticatableCall<unknown>['metadata']): string | undefined {
-  const [header] = metadata.get(AUTHORIZATION_METADATA_KEY);
-  if (typeof header !== 'string') return undefined;
-  try {
-    return parseGeoAuthorization(header).accessKey;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Regroups a byte stream into chunks of exactly `size` bytes (the last may be shorter), keeping
@@ -99,23 +85,14 @@ export async function* fixedSizeChunks(source: AsyncIterable<Uint8Array | string
 export function blobRetrieveService(options: BlobRetrieveServiceOptions): GrpcServiceRegistration {
   const { catalog, blobStore, logger } = options;
   const byName = new Map(options.replicables.map((def) => [def.name, def]));
-  const authenticator = createGeoCallAuthenticator<RetrieveRequest, GeoSiteCredentials>({
+  const authenticate = createGeoCallAuthenticator<RetrieveRequest, GeoSiteCredentials>({
     lookupSite: (accessKey) => catalog.findSiteByAccessKey(accessKey),
     expected: (request) => ({ replicable_name: request.replicableName, replicable_id: request.modelRecordId }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.siteCacheTtlMs === undefined ? {} : { siteCacheTtlMs: options.siteCacheTtlMs }),
+    onRefused: ({ request, accessKey, reason }) =>
+      logger.warn({ grpcMethod: 'Retrieve', accessKey, replicableName: request.replicableName, modelRecordId: request.modelRecordId, reason }, 'Geo site refused'),
   });
-
-  async function authenticate(call: AuthenticatableCall<RetrieveRequest>): Promise<void> {
-    try {
-      await authenticator(call);
-    } catch (err: unknown) {
-      if (isGeoError(err) && err.code === ErrorCodes.UNAUTHENTICATED) {
-        const { replicableName, modelRecordId } = call.request;
-        logger.warn({ grpcMethod: 'Retrieve', accessKey: accessKeyOf(call.metadata), replicableName, modelRecordId, reason: err.message }, 'Geo site refused');
-      }
-      throw err;
-    }
-  }
 
   function replicable(name: string): ReplicableDefinition {
     const def = byName.get(name);
