@@ -12,3 +12,4 @@ export {
   type ServiceProcess,
 } from './lifecycle';
 export { runApp, healthServiceName, type AppContext, type AppParts, type RunAppOptions, type StartTracing } from './run-app';
+export { BackgroundTask } from './background-task';

@@ -11,7 +11,7 @@ import {
   type JetStreamSession,
   type SyncJob,
 } from '@geo/nats';
-import type { Component } from '@geo/service-kit';
+import { BackgroundTask, type Component } from '@geo/service-kit';
 import { FsBlobStore, type BlobStore } from '@geo/storage';
 import type { DownloadOutcome } from './download-blob';
 
@@ -97,9 +97,10 @@ export class SyncWorker implements Component {
   private readonly inFlight = new Set<InFlight>();
   /** Wakes the pull loop when a slot frees up or on stop. */
   private wake: (() => void) | undefined;
-  private running: { readonly controller: AbortController; readonly loop: Promise<void> } | undefined;
+  private readonly task: BackgroundTask;
 
   constructor(private readonly options: SyncWorkerOptions) {
+    this.task = new BackgroundTask(this.name, (signal) => this.run(signal));
     this.concurrency = positiveInteger('concurrency', options.concurrency ?? DEFAULT_SYNC_CONCURRENCY);
     this.ackWaitMs = positiveInteger('ackWaitMs', options.ackWaitMs ?? DEFAULT_SYNC_ACK_WAIT_MS);
     this.fetchExpiresMs = Math.max(1000, positiveInteger('fetchExpiresMs', options.fetchExpiresMs ?? DEFAULT_FETCH_EXPIRES_MS));
@@ -116,20 +117,13 @@ export class SyncWorker implements Component {
 
   /** Starts the pull loop in the background (it waits for NATS by itself) and returns. */
   async start(): Promise<void> {
-    if (this.running !== undefined) throw new GeoError(ErrorCodes.INTERNAL, `${this.name} already started`);
-    const controller = new AbortController();
-    this.running = { controller, loop: this.run(controller.signal) };
+    this.task.start();
     this.options.logger.info({ stream: this.streamName, durable: this.durable, concurrency: this.concurrency }, 'blob-transfer: sync worker started');
   }
 
   async stop(): Promise<void> {
-    const running = this.running;
-    if (running === undefined) return;
-    running.controller.abort();
-    this.wake?.();
-    await running.loop;
+    if (!(await this.task.stop(() => this.wake?.()))) return;
     await this.drain();
-    this.running = undefined;
     this.options.logger.info({ stream: this.streamName, durable: this.durable }, 'blob-transfer: sync worker stopped');
   }
 

@@ -1,9 +1,9 @@
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { abortableSleep, errorFields, ErrorCodes, GeoError, isGeoError, ValidationError, type LoggerPort, type ReplicableDefinition } from '@geo/domain';
+import { abortableSleep, errorFields, isGeoError, ValidationError, type LoggerPort, type ReplicableDefinition } from '@geo/domain';
 import { withSpan } from '@geo/otel';
 import type { VerificationStateRepository } from '@geo/pg';
-import type { Component } from '@geo/service-kit';
+import { BackgroundTask, type Component } from '@geo/service-kit';
 import type { BatchReport, BatchVerifier } from './batch-verifier';
 import { batchCapacityPerType, batchJobsFor, DEFAULT_PRIMARY_VERIFICATION_SETTINGS, type PrimaryVerificationSettings } from './capacity';
 import type { VerificationMaintenance } from './verification-maintenance';
@@ -71,10 +71,11 @@ export class PrimaryVerificationWorker implements Component {
   /** Wakes the scheduler early (a job ended). */
   private wake: (() => void) | undefined;
   private consecutiveFailures = 0;
-  private running: { readonly controller: AbortController; readonly loops: Promise<void> } | undefined;
+  private readonly task: BackgroundTask;
 
   constructor(private readonly options: PrimaryVerificationWorkerOptions) {
     this.name = `primary-verification:${options.replicable.name}`;
+    this.task = new BackgroundTask(this.name, (signal) => Promise.all([this.schedule(signal), this.maintain(signal)]).then(() => undefined));
     this.pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
     this.maintenanceIntervalMs = positiveInteger('maintenanceIntervalMs', options.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_INTERVAL_MS);
     this.batchSize = positiveInteger('batchSize', options.replicable.verification.batchSize);
@@ -93,22 +94,15 @@ export class PrimaryVerificationWorker implements Component {
 
   /** Reads the settings (so the first batches use the right capacity), then runs in the background. */
   async start(): Promise<void> {
-    if (this.running !== undefined) throw new GeoError(ErrorCodes.INTERNAL, `${this.name} already started`);
+    this.task.assertStopped();
     this.currentSettings = await this.options.settings();
-    const controller = new AbortController();
-    const loops = Promise.all([this.schedule(controller.signal), this.maintain(controller.signal)]).then(() => undefined);
-    this.running = { controller, loops };
+    this.task.start();
     this.options.logger.info({ replicable: this.options.replicable.name, capacity: this.capacity, batchSize: this.batchSize }, 'checksum: primary verification started');
   }
 
   /** Stops scheduling and waits for the batches in flight and the maintenance run in progress. */
   async stop(): Promise<void> {
-    const running = this.running;
-    if (running === undefined) return;
-    running.controller.abort();
-    this.wake?.();
-    await running.loops;
-    this.running = undefined;
+    if (!(await this.task.stop(() => this.wake?.()))) return;
     this.options.logger.info({ replicable: this.options.replicable.name, ...this.counters }, 'checksum: primary verification stopped');
   }
 

@@ -3,9 +3,7 @@ import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import {
   abortableSleep,
   ConfigError,
-  ErrorCodes,
   errorFields,
-  GeoError,
   isGeoError,
   retryDelayMs,
   ValidationError,
@@ -14,7 +12,7 @@ import {
 } from '@geo/domain';
 import { ensureConsumer, extractTraceContext, GEO_EVENTS_STREAM, NATS_TRACER_NAME, pullConsumer, type JetStreamSession } from '@geo/nats';
 import type { EventCursor } from '@geo/pg';
-import type { Component } from '@geo/service-kit';
+import { BackgroundTask, type Component } from '@geo/service-kit';
 import { BatchCollector } from './batch-collector';
 import { MAX_EVENT_BATCH_SIZE, type BatchResult, type EventApplier, type MessageDisposition } from './event-applier';
 import type { EventStore } from './ports';
@@ -101,7 +99,7 @@ export class EventConsumer implements Component {
   private readonly fetchExpiresMs: number;
   private readonly ackWaitMs: number;
   private readonly retryDelay: RetryDelayPolicy;
-  private running: { readonly controller: AbortController; readonly loop: Promise<void> } | undefined;
+  private readonly task = new BackgroundTask('event consumer', (signal) => this.run(signal));
   private ensuredEpoch: number | undefined;
   private cursorLoaded = false;
   /** Logs the first failed cursor read only: the loop retries it on every pass. */
@@ -136,18 +134,12 @@ export class EventConsumer implements Component {
 
   /** Starts the loop in the background: the primary's NATS or the database being down must not block start-up. */
   async start(): Promise<void> {
-    if (this.running !== undefined) throw new GeoError(ErrorCodes.INTERNAL, 'event consumer already started');
-    const controller = new AbortController();
-    this.running = { controller, loop: this.run(controller.signal) };
+    this.task.start();
   }
 
   /** Stops pulling, lets the batch in progress finish (or nak itself), then resolves. */
   async stop(): Promise<void> {
-    const running = this.running;
-    if (running === undefined) return;
-    running.controller.abort();
-    await running.loop;
-    this.running = undefined;
+    await this.task.stop();
   }
 
   private async run(signal: AbortSignal): Promise<void> {

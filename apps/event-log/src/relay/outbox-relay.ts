@@ -1,8 +1,8 @@
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { abortableSleep, errorFields, ErrorCodes, GeoError, isGeoError, ValidationError, type LoggerPort } from '@geo/domain';
+import { abortableSleep, errorFields, isGeoError, ValidationError, type LoggerPort } from '@geo/domain';
 import type { GeoEventRecord } from '@geo/pg';
-import type { Component } from '@geo/service-kit';
+import { BackgroundTask, type Component } from '@geo/service-kit';
 import { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayPolicy } from '@geo/domain';
 
 /** The outbox as the relay uses it; `EventOutboxRepository` satisfies it. */
@@ -74,7 +74,7 @@ export class OutboxRelay implements Component {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly retryDelay: RetryDelayPolicy;
-  private running: { readonly controller: AbortController; readonly loop: Promise<void> } | undefined;
+  private readonly task = new BackgroundTask('outbox relay', (signal) => this.run(signal));
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = positiveInteger('batchSize', options.batchSize ?? DEFAULT_RELAY_BATCH_SIZE);
@@ -85,18 +85,12 @@ export class OutboxRelay implements Component {
 
   /** Starts the loop in the background and returns at once: NATS being down must not block start-up. */
   async start(): Promise<void> {
-    if (this.running !== undefined) throw new GeoError(ErrorCodes.INTERNAL, 'outbox relay already started');
-    const controller = new AbortController();
-    this.running = { controller, loop: this.run(controller.signal) };
+    this.task.start();
   }
 
   /** Stops after the publish in flight (if any) settles and its batch's acknowledged prefix is marked. */
   async stop(): Promise<void> {
-    const running = this.running;
-    if (running === undefined) return;
-    running.controller.abort();
-    await running.loop;
-    this.running = undefined;
+    await this.task.stop();
   }
 
   /**

@@ -1,8 +1,6 @@
 import {
   abortableSleep,
   errorFields,
-  ErrorCodes,
-  GeoError,
   isGeoError,
   retryDelayMs,
   ValidationError,
@@ -12,7 +10,7 @@ import {
   type RetryDelayPolicy,
 } from '@geo/domain';
 import type { RegistrySweepRepository } from '@geo/pg';
-import type { Component } from '@geo/service-kit';
+import { BackgroundTask, type Component } from '@geo/service-kit';
 import type { BlobStore } from '@geo/storage';
 import type { SecondaryCatalogue } from './catalogue-port';
 import type { NudgePublisher } from './nudges';
@@ -124,10 +122,11 @@ export class ConsistencySweep implements Component {
   private readonly retryDelay: RetryDelayPolicy;
   private cursor = 1;
   private pass: PassState | undefined;
-  private running: { readonly controller: AbortController; readonly loop: Promise<void> } | undefined;
+  private readonly task: BackgroundTask;
 
   constructor(private readonly options: ConsistencySweepOptions) {
     this.name = `consistency-sweep:${options.replicable.name}`;
+    this.task = new BackgroundTask(this.name, (signal) => this.loop(signal));
     this.intervalMs = positiveInteger('intervalMs', options.intervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
     this.rangeSize = positiveInteger('rangeSize', options.rangeSize ?? DEFAULT_SWEEP_RANGE_SIZE);
     this.retryDelay = options.retryDelay ?? DEFAULT_SWEEP_RETRY_DELAY;
@@ -135,18 +134,12 @@ export class ConsistencySweep implements Component {
   }
 
   async start(): Promise<void> {
-    if (this.running !== undefined) throw new GeoError(ErrorCodes.INTERNAL, `${this.name} already started`);
-    const controller = new AbortController();
-    this.running = { controller, loop: this.loop(controller.signal) };
+    this.task.start();
   }
 
   /** Stops after the step in progress (its gRPC stream is cancelled). */
   async stop(): Promise<void> {
-    const running = this.running;
-    if (running === undefined) return;
-    running.controller.abort();
-    await running.loop;
-    this.running = undefined;
+    await this.task.stop();
   }
 
   /** Runs steps until the current pass ends; returns its totals. */

@@ -14,7 +14,7 @@ import {
 import { syncJobMessageId, type SyncJob } from '@geo/nats';
 import { withSpan } from '@geo/otel';
 import type { RegistrySweepRepository } from '@geo/pg';
-import type { Component } from '@geo/service-kit';
+import { BackgroundTask, type Component } from '@geo/service-kit';
 import type { SecondaryCatalogue } from './catalogue-port';
 import type { NudgeListener } from './nudges';
 import type { SyncJobPublisher } from './sync-job-publisher';
@@ -126,10 +126,11 @@ export class SyncScheduler implements Component {
   private nextStalledCheck = 0;
   /** Jobs claimed (or found stalled) whose publish failed, by message id. */
   private readonly unpublished = new Map<string, SyncJob>();
-  private running: { readonly controller: AbortController; readonly loop: Promise<void> } | undefined;
+  private readonly task: BackgroundTask;
 
   constructor(private readonly options: SyncSchedulerOptions) {
     this.name = `sync-scheduler:${options.replicable.name}`;
+    this.task = new BackgroundTask(this.name, (signal) => this.loop(signal));
     this.pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs ?? DEFAULT_SCHEDULER_POLL_INTERVAL_MS);
     this.nudgeCoalesceMs = options.nudgeCoalesceMs ?? DEFAULT_NUDGE_COALESCE_MS;
     if (!Number.isInteger(this.nudgeCoalesceMs) || this.nudgeCoalesceMs < 0) throw new ValidationError(`nudgeCoalesceMs must be a non-negative integer, got ${this.nudgeCoalesceMs}`);
@@ -146,18 +147,12 @@ export class SyncScheduler implements Component {
   }
 
   async start(): Promise<void> {
-    if (this.running !== undefined) throw new GeoError(ErrorCodes.INTERNAL, `${this.name} already started`);
-    const controller = new AbortController();
-    this.running = { controller, loop: this.loop(controller.signal) };
+    this.task.start();
   }
 
   /** Stops after the loop in progress (its publishes are awaited). */
   async stop(): Promise<void> {
-    const running = this.running;
-    if (running === undefined) return;
-    running.controller.abort();
-    await running.loop;
-    this.running = undefined;
+    await this.task.stop();
   }
 
   /** One scheduling loop (see the class comment). */

@@ -1,8 +1,6 @@
 import {
   abortableSleep,
   errorFields,
-  ErrorCodes,
-  GeoError,
   isGeoError,
   mathRandomJitter,
   syncTimeoutValues,
@@ -12,7 +10,7 @@ import {
   type ReplicableDefinition,
 } from '@geo/domain';
 import { DEFAULT_TIMEOUT_BATCH_SIZE, type RegistrySweepRepository } from '@geo/pg';
-import type { Component } from '@geo/service-kit';
+import { BackgroundTask, type Component } from '@geo/service-kit';
 
 /** GitLab's `Geo::SyncTimeoutCronWorker` runs every 10 minutes. */
 export const DEFAULT_SYNC_TIMEOUT_SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -41,10 +39,11 @@ export class SyncTimeoutSweep implements Component {
   private readonly batchSize: number;
   private readonly clock: () => Date;
   private readonly random: JitterSource;
-  private running: { readonly controller: AbortController; readonly loop: Promise<void> } | undefined;
+  private readonly task: BackgroundTask;
 
   constructor(private readonly options: SyncTimeoutSweepOptions) {
     this.name = `sync-timeout-sweep:${options.replicable.name}`;
+    this.task = new BackgroundTask(this.name, (signal) => this.loop(signal));
     this.intervalMs = options.intervalMs ?? DEFAULT_SYNC_TIMEOUT_SWEEP_INTERVAL_MS;
     this.batchSize = options.batchSize ?? DEFAULT_TIMEOUT_BATCH_SIZE;
     for (const [name, value] of [['intervalMs', this.intervalMs], ['batchSize', this.batchSize]] as const) {
@@ -55,17 +54,11 @@ export class SyncTimeoutSweep implements Component {
   }
 
   async start(): Promise<void> {
-    if (this.running !== undefined) throw new GeoError(ErrorCodes.INTERNAL, `${this.name} already started`);
-    const controller = new AbortController();
-    this.running = { controller, loop: this.loop(controller.signal) };
+    this.task.start();
   }
 
   async stop(): Promise<void> {
-    const running = this.running;
-    if (running === undefined) return;
-    running.controller.abort();
-    await running.loop;
-    this.running = undefined;
+    await this.task.stop();
   }
 
   /** One sweep; returns how many rows timed out. */
