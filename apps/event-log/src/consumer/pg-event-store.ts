@@ -1,23 +1,18 @@
 import type { Pool, PoolClient } from 'pg';
 import {
   applyRegistryVerificationEvent,
-  encodeVerificationState,
   mathRandomJitter,
   type ReplicableDefinition,
   type ReplicableRecord,
   type TransitionContext,
 } from '@geo/domain';
 import {
-  hexToBytea,
-  mappingPgErrors,
   PgEventCursorRepository,
   PgRegistryRepository,
   PgReplicableRecordRepository,
-  sqlIdentifier,
   withTransaction,
   type EventCursor,
   type EventCursorPosition,
-  type StoredRegistryRow,
 } from '@geo/pg';
 import type { EventStore, EventWrites } from './ports';
 
@@ -75,19 +70,10 @@ class PgEventWrites implements EventWrites {
    */
   async markVerificationPending(replicable: ReplicableDefinition, modelRecordIds: readonly number[]): Promise<readonly number[]> {
     if (modelRecordIds.length === 0) return [];
-    const table = sqlIdentifier(replicable.registryTable);
-    const fk = sqlIdentifier(replicable.modelForeignKey);
-    const locked = await mappingPgErrors(`lock ${table}`, () =>
-      this.tx.query<{ model_id: string }>(`SELECT ${fk} AS model_id FROM ${table} WHERE ${fk} = ANY($1::bigint[]) ORDER BY ${fk} FOR UPDATE`, [
-        [...modelRecordIds],
-      ]),
-    );
     const registry = new PgRegistryRepository(this.tx, replicable);
     const marked: number[] = [];
-    for (const { model_id } of locked.rows) {
-      const row = await registry.findByModelId(Number(model_id));
-      if (row === undefined) continue; // unreachable under the row lock; kept for the type
-      await this.writeVerification(table, fk, applyRegistryVerificationEvent(row, { event: 'verification_pending' }, this.ctx()));
+    for (const row of await registry.lockByModelIds(modelRecordIds)) {
+      await registry.writeVerification(applyRegistryVerificationEvent(row, { event: 'verification_pending' }, this.ctx()));
       marked.push(row.modelId);
     }
     return marked;
@@ -104,30 +90,5 @@ class PgEventWrites implements EventWrites {
 
   async advanceCursor(position: EventCursorPosition): Promise<void> {
     await new PgEventCursorRepository(this.tx).advance(position);
-  }
-
-  /** Writes the verification and mismatch columns of `row` (the sync columns are not touched). */
-  private async writeVerification(table: string, fk: string, row: StoredRegistryRow): Promise<void> {
-    await mappingPgErrors(`update ${table}`, () =>
-      this.tx.query(
-        `UPDATE ${table} SET
-           verification_state = $2, verification_started_at = $3, verification_retry_at = $4,
-           verification_retry_count = $5, verified_at = $6, verification_checksum = $7,
-           verification_failure = $8, checksum_mismatch = $9, verification_checksum_mismatched = $10
-         WHERE ${fk} = $1`,
-        [
-          row.modelId,
-          encodeVerificationState(row.verificationState),
-          row.verificationStartedAt,
-          row.verificationRetryAt,
-          row.verificationRetryCount,
-          row.verifiedAt,
-          hexToBytea(row.verificationChecksum),
-          row.verificationFailure,
-          row.checksumMismatch,
-          hexToBytea(row.verificationChecksumMismatched),
-        ],
-      ),
-    );
   }
 }

@@ -43,6 +43,13 @@ export interface RegistryRepository {
   /** The rows of these model ids that exist, ordered by model id. */
   findByModelIds(modelIds: readonly number[]): Promise<StoredRegistryRow[]>;
   /**
+   * The existing rows of these ids, locked `FOR UPDATE` in model-id order (so concurrent lockers
+   * cannot deadlock). Only meaningful inside a transaction.
+   */
+  lockByModelIds(modelIds: readonly number[]): Promise<StoredRegistryRow[]>;
+  /** Writes the verification and mismatch columns of `row` (the domain computed them); sync columns stay. */
+  writeVerification(row: StoredRegistryRow): Promise<void>;
+  /**
    * Claims up to `limit` rows needing a download (pending first, then failed rows whose `retry_at`
    * is due, oldest first) and moves them to `started` with `last_synced_at = now`. Rows locked by
    * another claimer are skipped, so concurrent claimers never get the same row.
@@ -76,6 +83,21 @@ export interface RegistryRepository {
 const STARTED = encodeSyncState('started');
 const FAILED = encodeSyncState('failed');
 const PENDING = encodeSyncState('pending');
+
+/** The verification columns of a row as SQL values, in the order the UPDATE statements list them. */
+function verificationValues(row: RegistryRow): unknown[] {
+  return [
+    encodeVerificationState(row.verificationState),
+    row.verificationStartedAt,
+    row.verificationRetryAt,
+    row.verificationRetryCount,
+    row.verifiedAt,
+    hexToBytea(row.verificationChecksum),
+    row.verificationFailure,
+    row.checksumMismatch,
+    hexToBytea(row.verificationChecksumMismatched),
+  ];
+}
 
 /** The hex string itself after `hexToBytea` accepted it (for SQL that decodes it). */
 function validHex(hex: string | null): string | null {
@@ -160,6 +182,25 @@ export class PgRegistryRepository implements RegistryRepository {
     assertPositiveIds(modelIds);
     if (modelIds.length === 0) return [];
     return this.rows('select', `SELECT ${this.columns} FROM ${this.table} WHERE ${this.fk} = ANY($1::bigint[]) ORDER BY ${this.fk}`, [modelIds]);
+  }
+
+  async lockByModelIds(modelIds: readonly number[]): Promise<StoredRegistryRow[]> {
+    assertPositiveIds(modelIds);
+    if (modelIds.length === 0) return [];
+    return this.rows('lock', `SELECT ${this.columns} FROM ${this.table} WHERE ${this.fk} = ANY($1::bigint[]) ORDER BY ${this.fk} FOR UPDATE`, [modelIds]);
+  }
+
+  async writeVerification(row: StoredRegistryRow): Promise<void> {
+    await mappingPgErrors(`update ${this.table}`, () =>
+      this.db.query(
+        `UPDATE ${this.table} SET
+           verification_state = $2, verification_started_at = $3, verification_retry_at = $4,
+           verification_retry_count = $5, verified_at = $6, verification_checksum = $7,
+           verification_failure = $8, checksum_mismatch = $9, verification_checksum_mismatched = $10
+         WHERE ${this.fk} = $1`,
+        [row.modelId, ...verificationValues(row)],
+      ),
+    );
   }
 
   async markSynced(modelId: number, next: RegistryRow, attempt?: Date): Promise<StoredRegistryRow | undefined> {
@@ -258,15 +299,7 @@ export class PgRegistryRepository implements RegistryRepository {
         row.retryAt,
         row.lastSyncedAt,
         row.lastSyncFailure,
-        encodeVerificationState(row.verificationState),
-        row.verificationStartedAt,
-        row.verificationRetryAt,
-        row.verificationRetryCount,
-        row.verifiedAt,
-        hexToBytea(row.verificationChecksum),
-        row.verificationFailure,
-        row.checksumMismatch,
-        hexToBytea(row.verificationChecksumMismatched),
+        ...verificationValues(row),
         encodeSyncState(expected),
         attempt ?? null,
       ],
