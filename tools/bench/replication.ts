@@ -15,7 +15,7 @@
  *        --capacity C (files_max_capacity of the secondary and its worker concurrency, 64) --skip-lag --only-lag
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsBlobStore } from '@geo/storage';
@@ -73,11 +73,50 @@ async function seedPrimary(sites: TwoSites, blobs: readonly BenchBlob[]): Promis
   );
 }
 
+/** CPU seconds (user + system) so far of every process of both sites, plus PostgreSQL, nats-server and the bench. */
+function cpuSeconds(sites: TwoSites): Record<string, number> {
+  const ticks = (pid: number | string): number => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return 0;
+    }
+  };
+  const out: Record<string, number> = {};
+  for (const [role, site] of [['primary', sites.primary.site], ['secondary', sites.secondary.site]] as const) {
+    for (const [app, pid] of Object.entries(site?.pids() ?? {})) out[`${role}/${app}`] = ticks(pid);
+  }
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let comm = '';
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (comm === 'postgres' || comm === 'nats-server') out[comm] = (out[comm] ?? 0) + ticks(pid);
+  }
+  out['bench'] = process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6;
+  return out;
+}
+
+/** Where the CPU went between two `cpuSeconds` samples, in ms per file. */
+function cpuReport(before: Record<string, number>, after: Record<string, number>, files: number): string {
+  return Object.entries(after)
+    .map(([name, s]) => [name, ((s - (before[name] ?? 0)) * 1000) / files] as const)
+    .filter(([, ms]) => ms >= 0.005)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, ms]) => `${name} ${round(ms, 2)}`)
+    .join(', ');
+}
+
 /** Starts the secondary and times its replication of everything the primary has. */
 async function replicate(sites: TwoSites, files: number, bytes: number): Promise<ReplicationResult> {
   await sites.startSecondary();
+  const before = cpuSeconds(sites);
   await waitFor(`${files} synced`, async () => ((await count(sites, 'SELECT count(*) AS n FROM packages_nuget_symbol_registry WHERE state = 2')) === files ? true : undefined), 900_000);
   const done = Date.now();
+  console.log(`CPU ms per file (from secondary start-up): ${cpuReport(before, cpuSeconds(sites), files)}`);
   const first = await sites.secondary.pg.query<{ t: Date }>('SELECT min(created_at) AS t FROM packages_nuget_symbol_registry');
   return { files, bytes, seconds: (done - first.rows[0]!.t.getTime()) / 1000 };
 }

@@ -225,6 +225,7 @@ function secondaryExtraEnv(primary: SiteSpec, secrets: Secrets, site: SiteSpec, 
     GEO_PRIMARY_STATUS_GRPC_URL: at('status'),
     GEO_PRIMARY_NATS_URL: natsUrl,
     GEO_PRIMARY_HTTP_URL: `http://127.0.0.1:${primary.httpPort}`,
+    GEO_PRIMARY_BLOB_TRANSFER_HTTP_URL: `http://127.0.0.1:${primary.retrieveHttpPort}`,
     GEO_ACCESS_KEY: saved.access_key,
     GEO_SECRET_ACCESS_KEY: saved.secret_access_key,
   };
@@ -239,6 +240,7 @@ async function bringUp(site: SiteSpec, adminToken: string, natsUrl: string, pgAd
     for (const app of APP_NAMES) {
       if (running.includes(app)) continue;
       const env = siteEnv({
+        app,
         name: site.name,
         role: site.role,
         databaseUrl: databaseUrl(pgAdminUrl, site.database),
@@ -246,6 +248,7 @@ async function bringUp(site: SiteSpec, adminToken: string, natsUrl: string, pgAd
         blobRoot: join(siteDir(site), 'blobs'),
         adminToken,
         httpPort: site.httpPort,
+        retrieveHttpPort: site.retrieveHttpPort,
         grpcPorts: Object.fromEntries(APP_NAMES.map((a) => [a, grpcPort(site, a)])),
         extra,
       });

@@ -34,6 +34,8 @@ export interface PrimarySiteConfig {
   readonly secretAccessKey: string;
   /** The primary's NATS (its `GEO_EVENTS` stream); only the event-log app reads it. */
   readonly natsUrl: string | undefined;
+  /** The primary blob-transfer app's HTTP address (`GEO_PRIMARY_BLOB_TRANSFER_HTTP_URL`); only blob-transfer reads it. */
+  readonly blobTransferHttpUrl: string | undefined;
 }
 
 /** Limits applied to uploaded NuGet packages (`NUGET_*` variables): the format library's own shape. */
@@ -68,6 +70,8 @@ export interface AppConfig {
   readonly nugetLimits: NugetLimits | undefined;
   /** Only the blob-transfer app. */
   readonly syncWorker: { readonly concurrency: number } | undefined;
+  /** Only the blob-transfer app: where its retrieve HTTP server listens (started on the primary). */
+  readonly retrieveHttp: { readonly host: string; readonly port: number } | undefined;
   /** Only the registry app. */
   readonly registry: { readonly sweepIntervalSeconds: number } | undefined;
   /** Per replicable type: GitLab's `geo_<name>_replication` flag. */

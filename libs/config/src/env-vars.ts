@@ -284,6 +284,14 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
     schema: urlWith('nats', 'tls', 'ws', 'wss'),
   },
   {
+    name: 'GEO_PRIMARY_BLOB_TRANSFER_HTTP_URL',
+    required: 'on-secondary',
+    default: undefined,
+    description: "Secondaries: the primary blob-transfer app's HTTP address (its `GEO_BLOB_TRANSFER_HTTP_PORT`), where the download workers fetch blobs (`GET /api/v4/geo/retrieve/<name>/<id>`).",
+    apps: ['blob-transfer'],
+    schema: urlWith('http', 'https'),
+  },
+  {
     name: 'GEO_PRIMARY_HTTP_URL',
     required: 'on-secondary',
     default: undefined,
@@ -319,6 +327,22 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
     secret: true,
   },
   ...nugetLimitVars,
+  {
+    name: 'GEO_BLOB_TRANSFER_HTTP_HOST',
+    required: 'no',
+    default: '127.0.0.1',
+    description: "Primary: address the blob-transfer app's retrieve HTTP server binds to (`0.0.0.0` for all interfaces).",
+    apps: ['blob-transfer'],
+    schema: host,
+  },
+  {
+    name: 'GEO_BLOB_TRANSFER_HTTP_PORT',
+    required: 'no',
+    default: '8090',
+    description: "Primary: port of the blob-transfer app's retrieve HTTP server (`GET /api/v4/geo/retrieve/<name>/<id>` for secondaries). `0` picks a free port.",
+    apps: ['blob-transfer'],
+    schema: port,
+  },
   {
     name: 'GEO_SYNC_WORKER_CONCURRENCY',
     required: 'no',

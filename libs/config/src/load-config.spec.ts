@@ -78,6 +78,7 @@ describe('loadConfig: valid environments', () => {
       primary: undefined,
       registry: { sweepIntervalSeconds: 60 },
       syncWorker: undefined,
+      retrieveHttp: undefined,
       replication: { packages_nuget_symbol: { enabled: true } },
       otel: { serviceName: 'geo-registry', exporterEndpoint: undefined },
       log: { level: 'info' },
@@ -123,13 +124,18 @@ describe('loadConfig: valid environments', () => {
   });
 
   it('gives secondaries that call the primary their credentials, and no one else', () => {
-    expect(loadConfig('blob-transfer', SECONDARY_ENV).primary).toEqual({
+    const blobTransfer = loadConfig('blob-transfer', { ...SECONDARY_ENV, GEO_PRIMARY_BLOB_TRANSFER_HTTP_URL: 'http://primary.example:8090' });
+    expect(blobTransfer.primary).toEqual({
       grpcUrl: 'http://primary.example:50054',
       grpcUrls: { registry: 'http://primary.example:50054', 'blob-transfer': 'http://primary.example:50054', status: 'http://primary.example:50054' },
       accessKey: 'access-key',
       secretAccessKey: 's3cr3t-value',
       natsUrl: undefined,
+      blobTransferHttpUrl: 'http://primary.example:8090',
     });
+    // The download workers need the primary's retrieve endpoint: a secondary blob-transfer without it does not start.
+    expect(() => loadConfig('blob-transfer', SECONDARY_ENV)).toThrow(/GEO_PRIMARY_BLOB_TRANSFER_HTTP_URL: missing/);
+    expect(loadConfig('blob-transfer', PRIMARY_ENV).retrieveHttp).toEqual({ host: '127.0.0.1', port: 8090 });
     // Per-app overrides win over the shared address (ADR 0004 §3); only event-log reads the primary's NATS.
     const overridden = loadConfig('event-log', {
       ...SECONDARY_ENV,

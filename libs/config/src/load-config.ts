@@ -138,6 +138,7 @@ function toAppConfig(app: AppName, values: Map<string, unknown>): AppConfig {
             accessKey: str('GEO_ACCESS_KEY'),
             secretAccessKey: str('GEO_SECRET_ACCESS_KEY'),
             natsUrl: opt('GEO_PRIMARY_NATS_URL'),
+            blobTransferHttpUrl: opt('GEO_PRIMARY_BLOB_TRANSFER_HTTP_URL'),
           }
         : undefined,
     siblings,
@@ -152,6 +153,7 @@ function toAppConfig(app: AppName, values: Map<string, unknown>): AppConfig {
     nugetLimits,
     registry: app === 'registry' ? { sweepIntervalSeconds: num('GEO_REGISTRY_SWEEP_INTERVAL_SECONDS') } : undefined,
     syncWorker: app === 'blob-transfer' ? { concurrency: num('GEO_SYNC_WORKER_CONCURRENCY') } : undefined,
+    retrieveHttp: app === 'blob-transfer' ? { host: str('GEO_BLOB_TRANSFER_HTTP_HOST'), port: num('GEO_BLOB_TRANSFER_HTTP_PORT') } : undefined,
     replication,
     otel: { serviceName: str('OTEL_SERVICE_NAME'), exporterEndpoint: opt('OTEL_EXPORTER_OTLP_ENDPOINT') },
     log: { level: str('LOG_LEVEL') as LogLevel },

@@ -28,6 +28,7 @@ export {
 } from './auth/geo-jwt';
 export {
   geoAuthMetadata,
+  createGeoAuthenticator,
   createGeoCallAuthenticator,
   AUTHORIZATION_METADATA_KEY,
   type GeoCallAuthOptions,

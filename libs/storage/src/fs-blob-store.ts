@@ -10,6 +10,9 @@ import { ChecksumMismatchError, ExpectationCheck } from './put-expectation';
 /** 1 MiB reads and writes: twice the hashing throughput of Node's 64 KiB default (TOOLCHAIN §8). */
 export const FS_HIGH_WATER_MARK = 1024 * 1024;
 
+/** Directories an fs store remembers as existing. */
+const KNOWN_DIRS_MAX = 10_000;
+
 export interface FsBlobStoreOptions {
   /** Absolute directory that holds the blobs; created on first write. */
   readonly root: string;
@@ -37,11 +40,14 @@ function unavailable(op: string, key: string, cause: unknown): UnavailableError 
   return new UnavailableError(`fs blob store: ${op} ${key} failed: ${errno(cause) ?? String(cause)}`, { cause, details: { key, op } });
 }
 
-async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < chunk.byteLength) {
-    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
-    offset += bytesWritten;
+async function writeAll(handle: FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
+  let rest = chunks;
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest as Uint8Array[]);
+    // A short write (rare on files) continues after the bytes that made it.
+    let i = 0;
+    while (i < rest.length && bytesWritten >= rest[i]!.byteLength) bytesWritten -= rest[i++]!.byteLength;
+    rest = i < rest.length ? [rest[i]!.subarray(bytesWritten), ...rest.slice(i + 1)] : [];
   }
 }
 
@@ -72,6 +78,10 @@ async function* chunksOf(source: BlobSource): AsyncGenerator<Uint8Array> {
  */
 export class FsBlobStore implements BlobStore {
   readonly #root: string;
+  readonly #tempPrefix = randomBytes(6).toString('hex');
+  #tempCount = 0;
+  /** Directories known to exist (bounded; cleared when full). */
+  readonly #knownDirs = new Set<string>();
 
   constructor(options: FsBlobStoreOptions) {
     this.#root = options.root;
@@ -81,25 +91,60 @@ export class FsBlobStore implements BlobStore {
     return fsBlobPath(this.#root, key);
   }
 
+  /** `tmp_<per-store random>_<counter>`: unique without drawing random bytes per write. */
+  #temporaryName(): string {
+    this.#tempCount += 1;
+    return `${RESERVED_SEGMENT_PREFIX}${this.#tempPrefix}_${this.#tempCount.toString(36)}`;
+  }
+
+  /**
+   * Creates the temp file, and its directory unless this store saw it already. The memo only saves
+   * `mkdir` calls: a directory removed behind our back (ENOENT) is created again and the open retried.
+   */
+  async #createTemporary(dir: string, temp: string): Promise<FileHandle> {
+    if (this.#knownDirs.has(dir)) {
+      try {
+        return await open(temp, 'wx', 0o644);
+      } catch (error) {
+        if (errno(error) !== 'ENOENT') throw error;
+        this.#knownDirs.delete(dir);
+      }
+    }
+    await mkdir(dir, { recursive: true });
+    if (this.#knownDirs.size >= KNOWN_DIRS_MAX) this.#knownDirs.clear();
+    this.#knownDirs.add(dir);
+    return open(temp, 'wx', 0o644);
+  }
+
   async put(key: string, source: BlobSource, options: PutOptions = {}): Promise<PutResult> {
     const target = this.#path(key);
     const check = ExpectationCheck.of(key, options.expect);
     const dir = dirname(target);
-    const temp = join(dir, `${RESERVED_SEGMENT_PREFIX}${randomBytes(12).toString('hex')}`);
+    const temp = join(dir, this.#temporaryName());
     let handle: FileHandle | undefined;
     try {
       options.signal?.throwIfAborted();
-      await mkdir(dir, { recursive: true });
-      handle = await open(temp, 'wx', 0o644);
+      handle = await this.#createTemporary(dir, temp);
       const hash = createHash('sha256');
       let size = 0;
+      // Network sources deliver 16–64 KiB pieces: write them in batches of about 1 MiB (one
+      // thread-pool round trip each instead of one per piece). Memory stays bounded by the batch.
+      let batch: Uint8Array[] = [];
+      let batchBytes = 0;
       for await (const chunk of chunksOf(source)) {
         options.signal?.throwIfAborted();
         hash.update(chunk);
         size += chunk.byteLength;
         check?.sizeSoFar(size);
-        await writeAll(handle, chunk);
+        batch.push(chunk);
+        batchBytes += chunk.byteLength;
+        if (batchBytes >= FS_HIGH_WATER_MARK) {
+          await writeAll(handle, batch);
+          batch = [];
+          batchBytes = 0;
+        }
       }
+      if (batchBytes > 0) await writeAll(handle, batch);
       const sha256 = hash.digest('hex');
       // Before the rename: a mismatching blob must never be visible, not even for a moment.
       check?.final(size, sha256);
@@ -175,19 +220,24 @@ export class FsBlobStore implements BlobStore {
   async get(key: string): Promise<Readable> {
     const path = this.#path(key);
     let handle: FileHandle;
+    let size: number;
     try {
       handle = await open(path, 'r');
+      const info = await handle.stat();
       // Opening a directory succeeds on Linux; a directory is not a blob.
-      if (!(await handle.stat()).isFile()) {
+      if (!info.isFile()) {
         await handle.close();
         throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
       }
+      size = info.size;
     } catch (error) {
       if (MISSING.has(errno(error) ?? '')) throw new NotFoundError(`blob ${key} not found`, { details: { key } }, ErrorCodes.FILE_NOT_FOUND);
       throw unavailable('get', key, error);
     }
-    // The open handle pins this version: a concurrent rename replaces the name, not our inode.
-    return handle.createReadStream({ highWaterMark: FS_HIGH_WATER_MARK });
+    // The open handle pins this version: a concurrent rename replaces the name, not our inode, and an
+    // installed blob never changes. So the size is final: read buffers no larger than the blob (a
+    // 30 KiB symbol costs 30 KiB, not a 1 MiB buffer) and stop at its end without an extra read.
+    return handle.createReadStream({ highWaterMark: Math.max(1, Math.min(size, FS_HIGH_WATER_MARK)), ...(size > 0 ? { start: 0, end: size - 1 } : {}) });
   }
 
   async head(key: string): Promise<BlobHead | null> {

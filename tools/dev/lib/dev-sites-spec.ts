@@ -6,6 +6,8 @@ export interface DevSiteSpec {
   /** gRPC port of the first app; the others follow in APP_NAMES order. */
   readonly grpcBasePort: number;
   readonly httpPort: number;
+  /** The blob-transfer app's retrieve HTTP port (secondaries fetch blobs from the primary's). */
+  readonly retrieveHttpPort: number;
   readonly database: string;
   /**
    * Secondaries get a nats-server of their own on this port (their GEO_SYNC_JOBS work queue and
@@ -15,12 +17,13 @@ export interface DevSiteSpec {
 }
 
 export const DEV_SITES: readonly DevSiteSpec[] = [
-  { name: 'primary', role: 'primary', grpcBasePort: 50051, httpPort: Number(process.env.GEO_DEV_PRIMARY_HTTP_PORT ?? 18080), database: 'geo_dev_primary' },
+  { name: 'primary', role: 'primary', grpcBasePort: 50051, httpPort: Number(process.env.GEO_DEV_PRIMARY_HTTP_PORT ?? 18080), retrieveHttpPort: 18090, database: 'geo_dev_primary' },
   {
     name: 'secondary',
     role: 'secondary',
     grpcBasePort: 50061,
     httpPort: Number(process.env.GEO_DEV_SECONDARY_HTTP_PORT ?? 18081),
+    retrieveHttpPort: 18091,
     database: 'geo_dev_secondary',
     natsPort: Number(process.env.GEO_DEV_SECONDARY_NATS_PORT ?? 14222),
   },

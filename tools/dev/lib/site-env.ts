@@ -8,25 +8,36 @@ export interface SiteEnvInput {
   readonly blobRoot: string;
   readonly adminToken: string;
   readonly httpPort: number;
+  /** The blob-transfer app's retrieve HTTP port. */
+  readonly retrieveHttpPort: number;
   /** gRPC port of every app of the site that runs. */
   readonly grpcPorts: Readonly<Partial<Record<AppName, number>>>;
   readonly extra?: Readonly<Record<string, string>>;
+  /** The app these variables are for (its V8 settings differ); absent: settings of the site's other apps. */
+  readonly app?: AppName;
 }
 
 /**
- * V8 and glibc settings every app runs with (the Dockerfile sets the same): a 2 MB young generation
- * and two malloc arenas (glibc otherwise keeps per-thread arenas of freed Buffers). Secondaries also
- * cap the old space at 128 MB so V8 collects before the heap balloons. With these, every secondary
- * service stays under 200 MB RSS in the replication benchmark (264 MB for blob-transfer without them),
- * at the price of more GC work: small-blob throughput went from about 390 to 240 files/s. Buffers
- * (blobs, packages) live outside the old space, so the ceiling bounds objects, not payloads. An
- * operator can override both through the environment.
+ * V8 and glibc settings every app runs with (the Dockerfile and docker-compose.yml set the same): a
+ * 2 MB young generation and two malloc arenas (glibc otherwise keeps per-thread arenas of freed
+ * Buffers). Secondaries also cap the old space at 128 MB so V8 collects before the heap balloons.
+ * With these, every secondary service stays under 200 MB RSS in the replication benchmark, at the
+ * price of more GC work. Buffers (blobs, packages) live outside the old space, so the ceiling bounds
+ * objects, not payloads. An operator can override both through the environment.
  */
 export const APP_NODE_OPTIONS = '--max-semi-space-size=2';
 /** Secondaries (the memory budget of issue 4 applies to them) also cap the old space. */
 export const SECONDARY_APP_NODE_OPTIONS = `${APP_NODE_OPTIONS} --max-old-space-size=128`;
+/**
+ * blob-transfer moves every blob through its heap: with a 2 MB young generation it spent more time
+ * collecting than copying (large blobs: 168 → 285 MB/s with 32 MB, BENCHMARKS.md). It gets a 16 MB
+ * young generation and no old-space cap; its RSS stays under 200 MB because in-flight blob bytes
+ * are bounded by its byte budget, not by the heap.
+ */
+export const BLOB_TRANSFER_NODE_OPTIONS = '--max-semi-space-size=16';
 
-export function appNodeOptions(role: 'primary' | 'secondary'): string {
+export function appNodeOptions(role: 'primary' | 'secondary', app?: AppName): string {
+  if (app === 'blob-transfer') return BLOB_TRANSFER_NODE_OPTIONS;
   return role === 'secondary' ? SECONDARY_APP_NODE_OPTIONS : APP_NODE_OPTIONS;
 }
 export const APP_MALLOC_ARENA_MAX = '2';
@@ -45,9 +56,10 @@ export function siteEnv(input: SiteEnvInput): NodeJS.ProcessEnv {
     BLOB_STORE_KIND: 'fs',
     BLOB_STORE_ROOT: input.blobRoot,
     GEO_GATEWAY_HTTP_PORT: String(input.httpPort),
+    GEO_BLOB_TRANSFER_HTTP_PORT: String(input.retrieveHttpPort),
     GEO_ADMIN_TOKEN: input.adminToken,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    NODE_OPTIONS: process.env.NODE_OPTIONS ?? appNodeOptions(input.role),
+    NODE_OPTIONS: process.env.NODE_OPTIONS ?? appNodeOptions(input.role, input.app),
     MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? APP_MALLOC_ARENA_MAX,
     ...input.extra,
   };

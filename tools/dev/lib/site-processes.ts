@@ -35,6 +35,8 @@ export interface RunningSite {
   /** The gateway's base URL (`http://127.0.0.1:<port>`), when the gateway runs. */
   readonly url: string | undefined;
   readonly grpcPorts: Readonly<Partial<Record<AppName, number>>>;
+  /** The blob-transfer app's retrieve HTTP address (served on primaries). */
+  readonly retrieveHttpUrl: string;
   /** SIGTERMs every app and waits for them (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<void>;
   /** Kills (SIGKILL, as a crash) and restarts one app with the same environment (fault tests). */
@@ -63,8 +65,10 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
   const ports: Partial<Record<AppName, number>> = {};
   for (const app of apps) ports[app] = await freePort();
   const httpPort = await freePort();
+  const retrieveHttpPort = await freePort();
 
-  const env = siteEnv({
+  const envFor = (app: AppName) => siteEnv({
+    app,
     name: options.name,
     role: options.role,
     databaseUrl: options.databaseUrl,
@@ -72,6 +76,7 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
     blobRoot: options.blobRoot,
     adminToken: options.adminToken,
     httpPort,
+    retrieveHttpPort,
     grpcPorts: ports,
     extra: options.env,
   });
@@ -81,7 +86,7 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
   const launch = (app: AppName): void => {
     const fd = openSync(logFile(app), 'a');
     try {
-      const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', `apps/${app}/src/main.ts`], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+      const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', `apps/${app}/src/main.ts`], { cwd: ROOT, env: envFor(app), stdio: ['ignore', fd, fd] });
       children.set(app, child);
     } finally {
       closeSync(fd);
@@ -124,6 +129,7 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
     name: options.name,
     url,
     grpcPorts: ports,
+    retrieveHttpUrl: `http://127.0.0.1:${retrieveHttpPort}`,
     stop,
     logTail,
     pids() {

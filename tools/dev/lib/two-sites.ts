@@ -114,6 +114,7 @@ export async function startTwoSites(options: TwoSitesOptions): Promise<TwoSites>
         GEO_PRIMARY_STATUS_GRPC_URL: primaryAt('status'),
         GEO_PRIMARY_NATS_URL: p.nats.url,
         GEO_PRIMARY_HTTP_URL: url,
+        GEO_PRIMARY_BLOB_TRANSFER_HTTP_URL: primarySite.retrieveHttpUrl,
         GEO_ACCESS_KEY: registered.access_key,
         GEO_SECRET_ACCESS_KEY: registered.secret_access_key,
         ...options.secondaryEnv,

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,6 +12,7 @@ import {
   GEO_CODE_METADATA_KEY,
   GEO_JWT_LEEWAY_MESSAGE,
   serverStream,
+  signGeoJwt,
   startGrpcServer,
   type GeoRequestData,
   type GrpcServerHandle,
@@ -21,7 +23,10 @@ import { packagesNugetSymbol } from '@geo/replicables';
 import { FsBlobStore, type BlobStore } from '@geo/storage';
 import { createTestDatabase, type TestDatabase } from '@geo/testing';
 import type { Pool } from 'pg';
-import { blobRetrieveService, fixedSizeChunks, RETRIEVE_CHUNK_BYTES, RETRIEVE_CONTENT_TYPE } from './retrieve-service';
+import { BLOB_KEY_HEADER, CHECKSUM_HEADER, errorFromRetrieveAnswer, RETRIEVE_CONTENT_TYPE, retrievePath } from '../http/retrieve-protocol';
+import { BlobRetrieval } from './blob-retrieval';
+import { RetrieveHttpServer } from './retrieve-http-server';
+import { blobRetrieveService, fixedSizeChunks, RETRIEVE_CHUNK_BYTES } from './retrieve-service';
 
 const NAME = packagesNugetSymbol.name;
 /** Three full chunks and a short one. */
@@ -66,12 +71,36 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-describe('BlobTransferService.Retrieve on the primary (real gRPC + PostgreSQL + fs blob store)', () => {
+/** What a secondary learns from one retrieval, whatever the transport. */
+interface Answer {
+  readonly header: { readonly size: number; readonly checksum: string; readonly contentType: string; readonly blobKey: string };
+  readonly body: Buffer;
+  /** gRPC only: the sizes of the chunk messages. */
+  readonly chunkSizes?: readonly number[];
+}
+
+interface Caller {
+  readonly site: Site | undefined;
+  readonly data?: GeoRequestData;
+  readonly now?: Date;
+}
+
+/** One face of Retrieve as its client sees it; failures reject with a `GeoError` (the `geo_code` in `geoCode`). */
+interface Transport {
+  readonly name: 'grpc' | 'http';
+  fetch(request: RetrieveRequest, caller: Caller): Promise<Answer>;
+  /** Reads about `bytes` of the blob, then goes away. */
+  readSomeAndLeave(request: RetrieveRequest, caller: Caller, bytes: number): Promise<void>;
+}
+
+describe.each(['grpc', 'http'] as const)('Retrieve on the primary over %s (real server + PostgreSQL + fs blob store)', (transportName) => {
   let db: TestDatabase;
   let pool: Pool;
   let blobRoot: string;
   let server: GrpcServerHandle;
+  let http: RetrieveHttpServer;
   let client: BlobTransferServiceClient;
+  let transport: Transport;
   const logs: LogLine[] = [];
   const logger: LoggerPort = {
     info: (fields, msg) => logs.push({ level: 'info', fields, msg }),
@@ -123,7 +152,19 @@ describe('BlobTransferService.Retrieve on the primary (real gRPC + PostgreSQL + 
     return virtual.source;
   }
 
-  function retrieve(request: RetrieveRequest, site: Site | undefined, data?: GeoRequestData, now?: Date): AsyncGenerator<RetrieveResponse> {
+  function authorization(request: RetrieveRequest, caller: Caller): string | undefined {
+    const { site, data, now } = caller;
+    if (site === undefined) return undefined;
+    return signGeoJwt({
+      accessKey: site.accessKey,
+      secret: site.secret,
+      data: data ?? { replicable_name: request.replicableName, replicable_id: request.modelRecordId },
+      ...(now === undefined ? {} : { now }),
+    });
+  }
+
+  function grpcStream(request: RetrieveRequest, caller: Caller): AsyncGenerator<RetrieveResponse> {
+    const { site, data, now } = caller;
     const metadata =
       site === undefined
         ? undefined
@@ -135,6 +176,85 @@ describe('BlobTransferService.Retrieve on the primary (real gRPC + PostgreSQL + 
           });
     return serverStream(client.retrieve.bind(client), request, metadata === undefined ? {} : { metadata });
   }
+
+  const grpcTransport: Transport = {
+    name: 'grpc',
+    async fetch(request, caller) {
+      const parts: RetrieveResponse[] = [];
+      try {
+        for await (const part of grpcStream(request, caller)) parts.push(part);
+      } catch (error) {
+        const geo = error as GeoError;
+        const [geoCode] = (geo.cause as ServiceError | undefined)?.metadata?.get(GEO_CODE_METADATA_KEY) ?? [];
+        if (parts.length > 0) throw new Error(`the call failed after ${parts.length} messages`);
+        throw Object.assign(geo, { geoCode });
+      }
+      const first = parts[0]?.part;
+      if (first?.$case !== 'header') throw new Error('the first message is not a header');
+      const chunks = parts.slice(1).map((p) => {
+        if (p.part?.$case !== 'chunk') throw new Error(`expected a chunk, got ${p.part?.$case ?? 'nothing'}`);
+        return Buffer.from(p.part.chunk);
+      });
+      return { header: first.header, body: Buffer.concat(chunks), chunkSizes: chunks.map((c) => c.length) };
+    },
+    async readSomeAndLeave(request, caller, bytes) {
+      let received = 0;
+      for await (const part of grpcStream(request, caller)) {
+        if (part.part?.$case === 'chunk') received += part.part.chunk.length;
+        if (received >= bytes) break; // leaving the loop cancels the call
+      }
+    },
+  };
+
+  function httpGet(request: RetrieveRequest, caller: Caller): Promise<IncomingMessage> {
+    const auth = authorization(request, caller);
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({
+        host: '127.0.0.1',
+        port: http.port(),
+        path: retrievePath(request.replicableName, request.modelRecordId),
+        headers: auth === undefined ? {} : { authorization: auth },
+      });
+      req.once('response', resolve).once('error', reject).end();
+    });
+  }
+
+  async function readAll(res: IncomingMessage): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+
+  const httpTransport: Transport = {
+    name: 'http',
+    async fetch(request, caller) {
+      const res = await httpGet(request, caller);
+      const body = await readAll(res);
+      if (res.statusCode !== 200) {
+        const error = errorFromRetrieveAnswer(res.statusCode ?? 0, body.toString('utf8'));
+        throw Object.assign(error, { geoCode: error.details['geoCode'] });
+      }
+      expect(Number(res.headers['content-length'])).toBe(body.length);
+      const checksum = res.headers[CHECKSUM_HEADER];
+      return {
+        header: {
+          size: Number(res.headers['content-length']),
+          checksum: typeof checksum === 'string' ? checksum : '',
+          contentType: res.headers['content-type'] ?? '',
+          blobKey: String(res.headers[BLOB_KEY_HEADER]),
+        },
+        body,
+      };
+    },
+    async readSomeAndLeave(request, caller, bytes) {
+      const res = await httpGet(request, caller);
+      let received = 0;
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        received += chunk.length;
+        if (received >= bytes) break; // leaving the loop destroys the response and its socket
+      }
+    },
+  };
 
   beforeAll(async () => {
     db = await createTestDatabase('geo_blob_retrieve');
@@ -164,16 +284,17 @@ describe('BlobTransferService.Retrieve on the primary (real gRPC + PostgreSQL + 
     other = await insertSite('other');
     disabled = await insertSite('disabled', { enabled: false });
 
-    server = await startGrpcServer({
-      host: '127.0.0.1',
-      port: 0,
-      services: [blobRetrieveService({ catalog: new PgReplicableCatalogRepository(pool), replicables: [packagesNugetSymbol], blobStore, logger })],
-    });
+    const retrieval = new BlobRetrieval({ catalog: new PgReplicableCatalogRepository(pool), replicables: [packagesNugetSymbol], blobStore, logger });
+    server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [blobRetrieveService({ retrieval, logger })] });
     client = createChannelClient(BlobTransferServiceClient, `127.0.0.1:${server.port}`);
+    http = new RetrieveHttpServer({ retrieval, logger, host: '127.0.0.1', port: 0 });
+    await http.start();
+    transport = transportName === 'grpc' ? grpcTransport : httpTransport;
   });
 
   afterAll(async () => {
     client?.close();
+    await http?.stop();
     await server?.shutdown(0);
     await pool?.end();
     await db?.drop();
@@ -184,59 +305,47 @@ describe('BlobTransferService.Retrieve on the primary (real gRPC + PostgreSQL + 
     logs.length = 0;
   });
 
-  const chunksOf = (parts: readonly RetrieveResponse[]): Buffer[] =>
-    parts.slice(1).map((p) => {
-      if (p.part?.$case !== 'chunk') throw new Error(`expected a chunk, got ${p.part?.$case ?? 'nothing'}`);
-      return Buffer.from(p.part.chunk);
-    });
-
-  it('streams one header, then the blob in 64 KiB chunks, byte for byte (selective sync not applied)', async () => {
-    const parts = await collect(retrieve({ replicableName: NAME, modelRecordId: sym[0]! }, secondary));
-    expect(parts[0]?.part).toEqual({
-      $case: 'header',
-      header: { size: BLOB.length, checksum: BLOB_SHA, contentType: RETRIEVE_CONTENT_TYPE, blobKey: 'sym/1/one.pdb' },
-    });
-    const chunks = chunksOf(parts);
-    expect(chunks.map((c) => c.length)).toEqual([RETRIEVE_CHUNK_BYTES, RETRIEVE_CHUNK_BYTES, RETRIEVE_CHUNK_BYTES, 123]);
-    expect(Buffer.concat(chunks).equals(BLOB)).toBe(true);
+  it('sends the size, checksum, content type and key, then the blob byte for byte (selective sync not applied)', async () => {
+    const answer = await transport.fetch({ replicableName: NAME, modelRecordId: sym[0]! }, { site: secondary });
+    expect(answer.header).toEqual({ size: BLOB.length, checksum: BLOB_SHA, contentType: RETRIEVE_CONTENT_TYPE, blobKey: 'sym/1/one.pdb' });
+    expect(answer.body.equals(BLOB)).toBe(true);
+    if (transport.name === 'grpc') expect(answer.chunkSizes).toEqual([RETRIEVE_CHUNK_BYTES, RETRIEVE_CHUNK_BYTES, RETRIEVE_CHUNK_BYTES, 123]);
   });
 
   it('sends an empty checksum while the primary has not verified the blob', async () => {
-    const parts = await collect(retrieve({ replicableName: NAME, modelRecordId: sym[2]! }, secondary));
-    expect(parts[0]?.part).toEqual({ $case: 'header', header: { size: SMALL.length, checksum: '', contentType: RETRIEVE_CONTENT_TYPE, blobKey: 'sym/3/three.pdb' } });
-    expect(Buffer.concat(chunksOf(parts)).equals(SMALL)).toBe(true);
+    const answer = await transport.fetch({ replicableName: NAME, modelRecordId: sym[2]! }, { site: secondary });
+    expect(answer.header).toEqual({ size: SMALL.length, checksum: '', contentType: RETRIEVE_CONTENT_TYPE, blobKey: 'sym/3/three.pdb' });
+    expect(answer.body.equals(SMALL)).toBe(true);
   });
 
-  it('answers a record whose blob is missing with NOT_FOUND, FILE_NOT_FOUND and the model class message', async () => {
-    const err = await failure(collect(retrieve({ replicableName: NAME, modelRecordId: sym[1]! }, secondary)));
+  it('answers a record whose blob is missing with FILE_NOT_FOUND (geo_code) and the model class message', async () => {
+    const err = await failure(transport.fetch({ replicableName: NAME, modelRecordId: sym[1]! }, { site: secondary }));
     expect(err.code).toBe(ErrorCodes.FILE_NOT_FOUND);
     expect(err.message).toBe(`Packages::Nuget::Symbol #${sym[1]} file not found`);
-    expect((err.cause as ServiceError).metadata.get(GEO_CODE_METADATA_KEY)).toEqual(['FILE_NOT_FOUND']);
+    expect((err as GeoError & { geoCode?: unknown }).geoCode).toBe('FILE_NOT_FOUND');
+    if (transport.name === 'http') expect(err.details['httpStatus']).toBe(404);
   });
 
-  it('answers an unknown record with NOT_FOUND "<replicable_name> not found"', async () => {
-    const err = await failure(collect(retrieve({ replicableName: NAME, modelRecordId: 987_654 }, secondary)));
+  it('answers an unknown record with NOT_FOUND "<replicable_name> not found" and no geo_code', async () => {
+    const err = await failure(transport.fetch({ replicableName: NAME, modelRecordId: 987_654 }, { site: secondary }));
     expect(err.code).toBe(ErrorCodes.NOT_FOUND);
     expect(err.message).toBe('packages_nuget_symbol not found');
-    expect((err.cause as ServiceError).metadata.get(GEO_CODE_METADATA_KEY)).toEqual([]);
+    expect((err as GeoError & { geoCode?: unknown }).geoCode).toBeUndefined();
   });
 
   it('answers an unknown replicable name with INVALID_ARGUMENT', async () => {
-    const err = await failure(collect(retrieve({ replicableName: 'no_such_thing', modelRecordId: sym[0]! }, secondary)));
+    const err = await failure(transport.fetch({ replicableName: 'no_such_thing', modelRecordId: sym[0]! }, { site: secondary }));
     expect(err.code).toBe(ErrorCodes.INVALID_ARGUMENT);
+    if (transport.name === 'http') expect(err.details['httpStatus']).toBe(400);
   });
 
   it('reads the blob only as fast as the client takes it, and closes it when the client goes away', async () => {
-    const stream = retrieve({ replicableName: NAME, modelRecordId: sym[3]! }, secondary);
-    let received = 0;
-    for await (const part of stream) {
-      if (part.part?.$case === 'chunk') received += 1;
-      if (received === 3) break; // leaving the loop cancels the call
-    }
+    await transport.readSomeAndLeave({ replicableName: NAME, modelRecordId: sym[3]! }, { site: secondary }, 3 * RETRIEVE_CHUNK_BYTES);
     await waitFor('the blob source to be closed', () => virtual.source?.destroyed === true);
     // Transport windows and stream buffers hold a few MiB at most; without back-pressure the whole
     // 256 MiB would have been read by now.
     expect(virtual.pulled).toBeLessThan(32 * 1024 * 1024);
+    expect(logs.filter((l) => l.level !== 'info')).toEqual([]);
   });
 
   describe('refuses callers as UNAUTHENTICATED and logs each refusal', () => {
@@ -276,20 +385,15 @@ describe('BlobTransferService.Retrieve on the primary (real gRPC + PostgreSQL + 
 
     it.each(cases)('%s', async (_what, setup, reason) => {
       const { site, request, data, now } = setup();
-      const parts: RetrieveResponse[] = [];
-      const err = await failure(
-        (async () => {
-          for await (const part of retrieve(request, site, data, now)) parts.push(part);
-        })(),
-      );
+      const err = await failure(transport.fetch(request, { site, ...(data === undefined ? {} : { data }), ...(now === undefined ? {} : { now }) }));
       expect(err.code).toBe(ErrorCodes.UNAUTHENTICATED);
       expect(err.message).toBe(reason);
-      expect(parts).toEqual([]);
+      if (transport.name === 'http') expect(err.details['httpStatus']).toBe(401);
       expect(refusals()).toEqual([
         {
           level: 'warn',
           msg: 'Geo site refused',
-          fields: { grpcMethod: 'Retrieve', accessKey: site?.accessKey, replicableName: NAME, modelRecordId: request.modelRecordId, reason },
+          fields: { transport: transport.name, method: 'Retrieve', accessKey: site?.accessKey, replicableName: NAME, modelRecordId: request.modelRecordId, reason },
         },
       ]);
       const logged = JSON.stringify(logs);

@@ -1,4 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,22 +10,27 @@ import { packagesNugetSymbol } from '@geo/replicables';
 import { FsBlobStore, type BlobStore } from '@geo/storage';
 import { createTestDatabase, recordingLogger, type TestDatabase, waitFor } from '@geo/testing';
 import type { Pool } from 'pg';
-import { BlobRetrieveClient } from './blob-retrieve-client';
 import { BlobDownloadService, type DownloadRecords } from './download-blob';
+import { HttpBlobRetriever } from './http-blob-retriever';
 import { bufferBlob, generatedChunks, sha256Hex, startRetrieveStub, STUB_ACCESS_KEY, STUB_SECRET, type RetrieveStub } from './test-support/retrieve-stub';
 import { filesUnder } from './test-support/support';
 
 const NAME = packagesNugetSymbol.name;
 const MiB = 1024 * 1024;
 const HOUR_S = 3600;
+/**
+ * A body cut short: Node's `aborted` error, recorded through `Error downloading file`. Under Jest the
+ * error comes from Node's realm, so `instanceof Error` fails and the reason reads `Error: aborted`.
+ */
+const CUT_SHORT_REASON = /^Error downloading file: (Error: )?aborted$/;
 
-describe('BlobDownloadService (real PostgreSQL, gRPC stub primary, fs blob store)', () => {
+describe('BlobDownloadService (real PostgreSQL, HTTP stub primary, fs blob store)', () => {
   let db: TestDatabase;
   let pool: Pool;
   let registry: PgRegistryRepository;
   let records: PgReplicableRecordRepository;
   let stub: RetrieveStub;
-  let client: BlobRetrieveClient;
+  let client: HttpBlobRetriever;
   let root: string;
   let store: FsBlobStore;
   let logger: ReturnType<typeof recordingLogger>;
@@ -37,7 +44,7 @@ describe('BlobDownloadService (real PostgreSQL, gRPC stub primary, fs blob store
     registry = new PgRegistryRepository(pool, packagesNugetSymbol);
     records = new PgReplicableRecordRepository(pool);
     stub = await startRetrieveStub();
-    client = new BlobRetrieveClient({ target: stub.target, accessKey: STUB_ACCESS_KEY, secretAccessKey: STUB_SECRET, readTimeoutMs: 5000 });
+    client = new HttpBlobRetriever({ baseUrl: stub.url, accessKey: STUB_ACCESS_KEY, secretAccessKey: STUB_SECRET, readTimeoutMs: 5000 });
   });
 
   afterAll(async () => {
@@ -158,12 +165,15 @@ describe('BlobDownloadService (real PostgreSQL, gRPC stub primary, fs blob store
     });
   });
 
-  it('a size mismatch is a checksum mismatch too, and a previous copy stays intact', async () => {
+  it('a body shorter than its announced size (Content-Length) fails the download, and a previous copy stays intact', async () => {
+    // Over HTTP the size is the Content-Length: a primary that sends fewer bytes can only end the
+    // connection, so the client sees a body cut short (no clean end for the size check to catch).
     const { id, job, blobKey } = await startedRow();
     await store.put(blobKey!, Buffer.from('previous copy'));
     const data = Buffer.from('twelve bytes');
     stub.blobs.set(id, { ...bufferBlob(blobKey!, data, { checksum: '' }), size: data.length + 1 });
-    await expect(service.download(job)).resolves.toEqual({ status: 'failed', reason: 'Downloaded file checksum mismatch' });
+    await expect(service.download(job)).resolves.toEqual({ status: 'failed', reason: expect.stringMatching(CUT_SHORT_REASON) });
+    expect(await row(id)).toMatchObject({ state: 'failed', retryCount: 1 });
     expect((await readFile(join(root, blobKey!))).toString()).toBe('previous copy');
     expect(await filesUnder(root)).toEqual([blobKey]);
   });
@@ -189,7 +199,7 @@ describe('BlobDownloadService (real PostgreSQL, gRPC stub primary, fs blob store
 
     const badAuth = await startedRow();
     stub.blobs.set(badAuth.id, bufferBlob(badAuth.blobKey!, Buffer.from('x')));
-    const wrongSecret = new BlobRetrieveClient({ target: stub.target, accessKey: STUB_ACCESS_KEY, secretAccessKey: 'not-the-secret' });
+    const wrongSecret = new HttpBlobRetriever({ baseUrl: stub.url, accessKey: STUB_ACCESS_KEY, secretAccessKey: 'not-the-secret' });
     try {
       const other = new BlobDownloadService({ registries: [registry], records, retriever: wrongSecret, blobStore: store, logger });
       await expect(other.download(badAuth.job)).resolves.toEqual({ status: 'failed', reason: 'Non-success HTTP response status code 401' });
@@ -197,14 +207,42 @@ describe('BlobDownloadService (real PostgreSQL, gRPC stub primary, fs blob store
       wrongSecret.close();
     }
     expect(await row(badAuth.id)).toMatchObject({ state: 'failed', retryCount: 1 });
+    // The refusal comes before the record is looked at: the stub counts authenticated requests only.
+    expect(stub.calls.get(badAuth.id)).toBeUndefined();
+  });
+
+  it('a primary that cannot be reached: "Error downloading file: GET ... failed: connect ECONNREFUSED ...", no HTTP status', async () => {
+    const { id, job } = await startedRow();
+    // A loopback port nobody listens on any more.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve, reject) => closed.close((error) => (error === undefined ? resolve() : reject(error))));
+    const unreachable = new HttpBlobRetriever({ baseUrl: `http://127.0.0.1:${port}`, accessKey: STUB_ACCESS_KEY, secretAccessKey: STUB_SECRET });
+    try {
+      const other = new BlobDownloadService({ registries: [registry], records, retriever: unreachable, blobStore: store, logger });
+      await expect(other.download(job)).resolves.toEqual({
+        status: 'failed',
+        reason: `Error downloading file: GET http://127.0.0.1:${port}/api/v4/geo/retrieve/${NAME}/${id} failed: connect ECONNREFUSED 127.0.0.1:${port}`,
+      });
+    } finally {
+      unreachable.close();
+    }
+    expect(await row(id)).toMatchObject({ state: 'failed', retryCount: 1 });
+    expect(blobDownloadLines()[0]?.fields).toMatchObject({ primary_missing_file: false, bytes_downloaded: 0 });
+    expect(blobDownloadLines()[0]?.fields).not.toHaveProperty('status_code');
+    expect(await filesUnder(root)).toEqual([]);
   });
 
   it('a stream cut off mid-transfer: "Error downloading file: <message>", no temp file', async () => {
     const { id, job, blobKey } = await startedRow();
     const data = Buffer.alloc(512 * 1024, 9);
     stub.blobs.set(id, { ...bufferBlob(blobKey!, data), failAfterBytes: 128 * 1024 });
-    await expect(service.download(job)).resolves.toEqual({ status: 'failed', reason: 'Error downloading file: Internal error' });
+    await expect(service.download(job)).resolves.toEqual({ status: 'failed', reason: expect.stringMatching(CUT_SHORT_REASON) });
     expect(await filesUnder(root)).toEqual([]);
+    expect(await row(id)).toMatchObject({ state: 'failed', retryCount: 1 });
+    expect(blobDownloadLines()[0]?.fields).toMatchObject({ mark_as_synced: false, primary_missing_file: false });
+    expect(blobDownloadLines()[0]?.fields).not.toHaveProperty('status_code');
   });
 
   it('lost lease: a row reset to pending mid-download keeps its reset; the result is dropped', async () => {
@@ -263,9 +301,13 @@ describe('BlobDownloadService (real PostgreSQL, gRPC stub primary, fs blob store
     }
   });
 
-  it('our blob store down: a retryable error is thrown, the row stays started, the call is cancelled', async () => {
+  it('our blob store down: a retryable error is thrown, the row stays started, the request is cancelled', async () => {
     const { id, job, blobKey } = await startedRow();
-    stub.blobs.set(id, bufferBlob(blobKey!, Buffer.alloc(256 * 1024, 1)));
+    // The stub holds the rest of the body back until the end of the test: over HTTP/1.1 the socket
+    // buffers would otherwise take all 256 KiB and the primary would finish before we hang up.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    stub.blobs.set(id, bufferBlob(blobKey!, Buffer.alloc(256 * 1024, 1), { beforeChunk: (sent) => (sent === 0 ? undefined : released) }));
     // Reads one chunk, then fails like a disk error would.
     const broken: BlobStore = {
       put: async (_key: string, source: Readable | Uint8Array) => {
@@ -279,9 +321,13 @@ describe('BlobDownloadService (real PostgreSQL, gRPC stub primary, fs blob store
       list: (prefix) => store.list(prefix),
     };
     const cancelledBefore = stub.cancelled();
-    await expect(makeService(broken, registry).download(job)).rejects.toMatchObject({ code: ErrorCodes.UNAVAILABLE, retryable: true });
-    expect(await row(id)).toMatchObject({ state: 'started', lastSyncFailure: null, retryCount: 0 });
-    await waitFor(() => stub.cancelled() > cancelledBefore, 'the primary to see the call cancelled');
+    try {
+      await expect(makeService(broken, registry).download(job)).rejects.toMatchObject({ code: ErrorCodes.UNAVAILABLE, retryable: true });
+      expect(await row(id)).toMatchObject({ state: 'started', lastSyncFailure: null, retryCount: 0 });
+      await waitFor(() => stub.cancelled() > cancelledBefore, 'the primary to see the request cancelled');
+    } finally {
+      release();
+    }
   });
 
   it('an aborted download (shutdown) throws a retryable CANCELLED, leaves no temp file and the row started', async () => {
@@ -297,6 +343,7 @@ describe('BlobDownloadService (real PostgreSQL, gRPC stub primary, fs blob store
         },
       }),
     );
+    const cancelledBefore = stub.cancelled();
     const controller = new AbortController();
     const downloading = service.download(job, controller.signal);
     await waitFor(() => stalled, 'the stub to stall mid-stream');
@@ -305,7 +352,7 @@ describe('BlobDownloadService (real PostgreSQL, gRPC stub primary, fs blob store
     await expect(downloading).rejects.toMatchObject({ code: ErrorCodes.CANCELLED, retryable: true });
     expect(await filesUnder(root)).toEqual([]);
     expect(await row(id)).toMatchObject({ state: 'started', lastSyncFailure: null });
-    await waitFor(() => stub.cancelled() >= 1, 'the primary to see the call cancelled');
+    await waitFor(() => stub.cancelled() > cancelledBefore, 'the primary to see the request cancelled');
   });
 
   it('streams a 64 MiB blob with memory growth far below its size', async () => {

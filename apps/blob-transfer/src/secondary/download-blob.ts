@@ -14,7 +14,7 @@ import {
 import type { SyncJob } from '@geo/nats';
 import type { RegistryRepository, StoredRegistryRow } from '@geo/pg';
 import type { BlobStore } from '@geo/storage';
-import type { BlobRetriever, RetrievedBlob } from './blob-retrieve-client';
+import type { BlobRetriever, RetrievedBlob } from './blob-retriever';
 import type { ByteBudget } from './byte-budget';
 import { classifyDownloadFailure, type DownloadFailure, type DownloadPhase } from './download-failure';
 

@@ -1,10 +1,11 @@
 import { ErrorCodes, GeoError, NotFoundError, UnauthenticatedError, UnavailableError, ValidationError } from '@geo/domain';
+import { errorFromRetrieveAnswer, retrieveErrorReply } from '../http/retrieve-protocol';
 import { classifyDownloadFailure, nonSuccessStatusReason, type DownloadFailure, type DownloadPhase } from './download-failure';
 
-/** An error as `fromGrpcError` builds it from a status the primary sent (the gRPC code in details). */
-function fromPrimary<E extends GeoError>(error: E, grpcCode: number): E {
-  Object.assign(error, { details: { ...error.details, grpcCode } });
-  return error;
+/** The error the retriever builds from the primary's answer to `error` (through the wire format). */
+function fromPrimary(error: GeoError): GeoError {
+  const reply = retrieveErrorReply(error);
+  return errorFromRetrieveAnswer(reply.status, JSON.stringify(reply.body));
 }
 
 const mismatch = new GeoError(ErrorCodes.CHECKSUM_MISMATCH, 'blob k: sha256 mismatch: expected a, got b', {
@@ -15,31 +16,48 @@ const storeDown = new UnavailableError('fs blob store: put k failed: EIO');
 const CASES: ReadonlyArray<[string, unknown, DownloadPhase, DownloadFailure]> = [
   [
     'FILE_NOT_FOUND from the primary',
-    fromPrimary(new NotFoundError('PackagesNugetSymbol #7 file not found', {}, ErrorCodes.FILE_NOT_FOUND), 5),
+    fromPrimary(new NotFoundError('PackagesNugetSymbol #7 file not found', {}, ErrorCodes.FILE_NOT_FOUND)),
     'retrieve',
     { kind: 'failed', message: 'The file is missing on the Geo primary site', missingOnPrimary: true, statusCode: 404 },
   ],
   [
     'NOT_FOUND (no such record) from the primary',
-    fromPrimary(new NotFoundError('packages_nuget_symbol not found'), 5),
+    fromPrimary(new NotFoundError('packages_nuget_symbol not found')),
     'retrieve',
     { kind: 'failed', message: 'Non-success HTTP response status code 404', missingOnPrimary: false, statusCode: 404 },
   ],
   [
     'UNAUTHENTICATED from the primary',
-    fromPrimary(new UnauthenticatedError('Invalid GL-Geo authorization header'), 16),
+    fromPrimary(new UnauthenticatedError('Invalid GL-Geo authorization header')),
     'retrieve',
     { kind: 'failed', message: 'Non-success HTTP response status code 401', missingOnPrimary: false, statusCode: 401 },
   ],
   [
-    'the primary unreachable (transport UNAVAILABLE)',
-    fromPrimary(new UnavailableError('No connection established'), 14),
+    'UNAVAILABLE from the primary (its database down)',
+    fromPrimary(new UnavailableError('database unavailable')),
     'retrieve',
     { kind: 'failed', message: 'Non-success HTTP response status code 503', missingOnPrimary: false, statusCode: 503 },
   ],
   [
+    'a proxy in front of the primary answering 502 with an HTML page',
+    errorFromRetrieveAnswer(502, '<html>Bad Gateway</html>'),
+    'retrieve',
+    { kind: 'failed', message: 'Non-success HTTP response status code 502', missingOnPrimary: false, statusCode: 502 },
+  ],
+  [
+    'the primary unreachable (connection refused: no answer, no status)',
+    new UnavailableError('GET http://127.0.0.1:1/api/v4/geo/retrieve/packages_nuget_symbol/7 failed: connect ECONNREFUSED 127.0.0.1:1'),
+    'retrieve',
+    {
+      kind: 'failed',
+      message: 'Error downloading file',
+      errorMessage: 'GET http://127.0.0.1:1/api/v4/geo/retrieve/packages_nuget_symbol/7 failed: connect ECONNREFUSED 127.0.0.1:1',
+      missingOnPrimary: false,
+    },
+  ],
+  [
     'INTERNAL from the primary',
-    fromPrimary(new GeoError(ErrorCodes.INTERNAL, 'Internal error'), 13),
+    fromPrimary(new GeoError(ErrorCodes.INTERNAL, 'Internal error')),
     'retrieve',
     { kind: 'failed', message: 'Non-success HTTP response status code 500', missingOnPrimary: false, statusCode: 500 },
   ],
@@ -57,9 +75,9 @@ const CASES: ReadonlyArray<[string, unknown, DownloadPhase, DownloadFailure]> = 
   ],
   [
     'the stream breaking off mid-transfer',
-    fromPrimary(new UnavailableError('Connection dropped'), 14),
+    Object.assign(new Error('aborted'), { code: 'ECONNRESET' }),
     'transfer',
-    { kind: 'failed', message: 'Error downloading file', errorMessage: 'Connection dropped', missingOnPrimary: false },
+    { kind: 'failed', message: 'Error downloading file', errorMessage: 'aborted', missingOnPrimary: false },
   ],
   ['a checksum mismatch in the store', mismatch, 'store', { kind: 'failed', message: 'Downloaded file checksum mismatch', missingOnPrimary: false }],
   ['our blob store unavailable', storeDown, 'store', { kind: 'retry', error: storeDown }],
@@ -79,7 +97,11 @@ describe('classifyDownloadFailure (GitLab BlobDownloader reasons, spec §5.4)', 
   });
 
   it('a retryable error of the primary is still the primary’s failure (the row backs off), not a redelivery', () => {
-    expect(classifyDownloadFailure(fromPrimary(new UnavailableError('overloaded'), 14), 'retrieve').kind).toBe('failed');
+    expect(classifyDownloadFailure(fromPrimary(new UnavailableError('overloaded')), 'retrieve').kind).toBe('failed');
+  });
+
+  it('an error of the same code raised on our side is not taken for the primary’s answer', () => {
+    expect(classifyDownloadFailure(new NotFoundError('x', {}, ErrorCodes.FILE_NOT_FOUND), 'retrieve')).toMatchObject({ message: 'Error downloading file', missingOnPrimary: false });
   });
 
   it('formats the status text as GitLab does', () => {

@@ -1,4 +1,4 @@
-import { ErrorCodes, httpStatusFor, isGeoError, type GeoError } from '@geo/domain';
+import { ErrorCodes, isGeoError, type GeoError } from '@geo/domain';
 
 /** GitLab `BlobDownloader`: a 404 whose JSON `geo_code` is `FILE_NOT_FOUND` (retries capped at 4 h). */
 export const PRIMARY_MISSING_FILE_REASON = 'The file is missing on the Geo primary site';
@@ -14,8 +14,8 @@ export function nonSuccessStatusReason(status: number): string {
 
 /**
  * Where a download failed:
- * - `retrieve`: opening the Retrieve call, i.e. the primary's answer before any byte (or no answer);
- * - `transfer`: the primary's byte stream broke off after the header;
+ * - `retrieve`: asking the primary, i.e. its answer before any byte of the blob (or no answer);
+ * - `transfer`: the primary's byte stream broke off after the answer's head;
  * - `store`: writing into this site's blob store (including the size and checksum comparison).
  */
 export type DownloadPhase = 'retrieve' | 'transfer' | 'store';
@@ -44,11 +44,13 @@ function messageOf(error: unknown): string {
 }
 
 /**
- * A status the primary (or the transport to it) answered with: `fromGrpcError` records the gRPC code
- * in `details.grpcCode`. Errors without it arose on our side (a read timeout, a malformed header).
+ * The HTTP status the primary answered with (`errorFromRetrieveAnswer` records it in
+ * `details.httpStatus`); undefined for errors that arose on our side or on the way (connection
+ * refused, a read timeout, a malformed header).
  */
-function isPrimaryStatus(error: GeoError): boolean {
-  return typeof error.details['grpcCode'] === 'number';
+function primaryStatus(error: GeoError): number | undefined {
+  const status = error.details['httpStatus'];
+  return typeof status === 'number' ? status : undefined;
 }
 
 /**
@@ -61,11 +63,9 @@ function isPrimaryStatus(error: GeoError): boolean {
  */
 export function classifyDownloadFailure(error: unknown, phase: DownloadPhase): DownloadFailure {
   const geo = isGeoError(error) ? error : undefined;
-  if (phase === 'retrieve' && geo !== undefined && isPrimaryStatus(geo)) {
-    if (geo.code === ErrorCodes.FILE_NOT_FOUND) {
-      return { kind: 'failed', message: PRIMARY_MISSING_FILE_REASON, missingOnPrimary: true, statusCode: httpStatusFor(geo.code) };
-    }
-    const statusCode = httpStatusFor(geo.code);
+  const statusCode = phase === 'retrieve' && geo !== undefined ? primaryStatus(geo) : undefined;
+  if (geo !== undefined && statusCode !== undefined) {
+    if (geo.code === ErrorCodes.FILE_NOT_FOUND) return { kind: 'failed', message: PRIMARY_MISSING_FILE_REASON, missingOnPrimary: true, statusCode };
     return { kind: 'failed', message: nonSuccessStatusReason(statusCode), missingOnPrimary: false, statusCode };
   }
   if (phase === 'store' && geo !== undefined) {

@@ -8,21 +8,21 @@ import { packagesNugetSymbol } from '@geo/replicables';
 import { FsBlobStore } from '@geo/storage';
 import { createTestDatabase, testServiceUrls, type TestDatabase, uniqueName, waitFor } from '@geo/testing';
 import type { Pool } from 'pg';
-import { BlobRetrieveClient } from './blob-retrieve-client';
 import { BlobDownloadService } from './download-blob';
+import { HttpBlobRetriever } from './http-blob-retriever';
 import { SyncWorker, type JobSettlement, type SyncWorkerOptions } from './sync-worker';
 import { bufferBlob, sha256Hex, startRetrieveStub, STUB_ACCESS_KEY, STUB_SECRET, type RetrieveStub } from './test-support/retrieve-stub';
 import { filesUnder } from './test-support/support';
 
 const NAME = packagesNugetSymbol.name;
 
-describe('SyncWorker (real NATS JetStream, PostgreSQL, gRPC stub primary, fs blob store)', () => {
+describe('SyncWorker (real NATS JetStream, PostgreSQL, HTTP stub primary, fs blob store)', () => {
   let db: TestDatabase;
   let pool: Pool;
   let registry: PgRegistryRepository;
   let records: PgReplicableRecordRepository;
   let stub: RetrieveStub;
-  let client: BlobRetrieveClient;
+  let client: HttpBlobRetriever;
   let nats: NatsLink;
   let root: string;
   let store: FsBlobStore;
@@ -39,7 +39,7 @@ describe('SyncWorker (real NATS JetStream, PostgreSQL, gRPC stub primary, fs blo
     registry = new PgRegistryRepository(pool, packagesNugetSymbol);
     records = new PgReplicableRecordRepository(pool);
     stub = await startRetrieveStub();
-    client = new BlobRetrieveClient({ target: stub.target, accessKey: STUB_ACCESS_KEY, secretAccessKey: STUB_SECRET, readTimeoutMs: 5000 });
+    client = new HttpBlobRetriever({ baseUrl: stub.url, accessKey: STUB_ACCESS_KEY, secretAccessKey: STUB_SECRET, readTimeoutMs: 5000 });
     nats = new NatsLink({ servers: testServiceUrls().natsUrl, name: 'blob-transfer-test', logger: silentLogger, firstAttemptWaitMs: 5000 });
     await nats.start();
   });

@@ -47,6 +47,32 @@ export interface AuthenticatableCall<Req> {
 }
 
 /**
+ * Builds a function that authenticates one request from its `GL-Geo` authorization header, whatever
+ * the transport (gRPC metadata, an HTTP `Authorization` header). It throws `UnauthenticatedError`;
+ * `onRefused` hears about each refusal first.
+ */
+export function createGeoAuthenticator<Req, Site extends GeoSiteCredentials>(
+  options: GeoCallAuthOptions<Req, Site>,
+): (header: string | undefined, request: Req) => Promise<Site> {
+  const ttlMs = options.siteCacheTtlMs ?? 0;
+  const lookupSite = ttlMs > 0 ? cachedSiteLookup(async (accessKey: string) => options.lookupSite(accessKey), { ttlMs }) : options.lookupSite;
+  return async (header, request) => {
+    try {
+      return await verifyGeoAuthorization(header, {
+        lookupSite,
+        expected: options.expected?.(request) ?? {},
+        now: options.clock?.() ?? new Date(),
+      });
+    } catch (error: unknown) {
+      if (isGeoError(error) && error.code === ErrorCodes.UNAUTHENTICATED) {
+        options.onRefused?.({ request, accessKey: accessKeyOf(header), reason: error.message });
+      }
+      throw error;
+    }
+  };
+}
+
+/**
  * Server side: builds a function that authenticates a call from its `authorization` metadata, for use
  * as the first line of a `wrapUnary`/`wrapServerStream` handler. It throws `UnauthenticatedError`,
  * which the wrapper maps to UNAUTHENTICATED; `onRefused` hears about each refusal first.
@@ -54,22 +80,9 @@ export interface AuthenticatableCall<Req> {
 export function createGeoCallAuthenticator<Req, Site extends GeoSiteCredentials>(
   options: GeoCallAuthOptions<Req, Site>,
 ): (call: AuthenticatableCall<Req>) => Promise<Site> {
-  const ttlMs = options.siteCacheTtlMs ?? 0;
-  const lookupSite = ttlMs > 0 ? cachedSiteLookup(async (accessKey: string) => options.lookupSite(accessKey), { ttlMs }) : options.lookupSite;
+  const authenticate = createGeoAuthenticator(options);
   return async (call) => {
     const [value] = call.metadata.get(AUTHORIZATION_METADATA_KEY);
-    const header = typeof value === 'string' ? value : undefined;
-    try {
-      return await verifyGeoAuthorization(header, {
-        lookupSite,
-        expected: options.expected?.(call.request) ?? {},
-        now: options.clock?.() ?? new Date(),
-      });
-    } catch (error: unknown) {
-      if (isGeoError(error) && error.code === ErrorCodes.UNAUTHENTICATED) {
-        options.onRefused?.({ request: call.request, accessKey: accessKeyOf(header), reason: error.message });
-      }
-      throw error;
-    }
+    return authenticate(typeof value === 'string' ? value : undefined, call.request);
   };
 }

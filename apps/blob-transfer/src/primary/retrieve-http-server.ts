@@ -1,0 +1,145 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import { abortableSleep, errorFields, NotFoundError, ValidationError, type LoggerPort } from '@geo/domain';
+import type { Component } from '@geo/service-kit';
+import { BLOB_KEY_HEADER, CHECKSUM_HEADER, RETRIEVE_CONTENT_TYPE, RETRIEVE_PATH_PREFIX, retrieveErrorReply } from '../http/retrieve-protocol';
+import type { BlobRetrieval, RetrieveRequestParams } from './blob-retrieval';
+
+export interface RetrieveHttpServerOptions {
+  readonly retrieval: BlobRetrieval;
+  readonly logger: LoggerPort;
+  /** Bind address (`GEO_BLOB_TRANSFER_HTTP_HOST`). */
+  readonly host: string;
+  /** `GEO_BLOB_TRANSFER_HTTP_PORT`; 0 picks a free port (read it back with `port()`). */
+  readonly port: number;
+  /** On stop, how long transfers in progress may finish before their connections are cut; default 5 s. */
+  readonly stopGraceMs?: number;
+}
+
+const DEFAULT_STOP_GRACE_MS = 5000;
+/** Record ids are positive bigints that fit a JS number (as everywhere else). */
+const RECORD_ID = /^[1-9][0-9]{0,15}$/;
+
+/** `<name>/<id>` after the route prefix, validated; throws `ValidationError` (400) otherwise. */
+export function parseRetrievePath(rest: string): RetrieveRequestParams {
+  const parts = rest.split('/');
+  if (parts.length !== 2 || parts[0] === '' || !RECORD_ID.test(parts[1]!) || !Number.isSafeInteger(Number(parts[1]))) {
+    throw new ValidationError('expected /api/v4/geo/retrieve/<replicable_name>/<replicable_id> with a positive integer id');
+  }
+  let replicableName: string;
+  try {
+    replicableName = decodeURIComponent(parts[0]!);
+  } catch {
+    throw new ValidationError('the replicable name is not valid percent-encoding');
+  }
+  return { replicableName, modelRecordId: Number(parts[1]) };
+}
+
+/**
+ * The primary's blob data plane (ADR 0005): GitLab's `GET /api/v4/geo/retrieve/<name>/<id>` over
+ * plain HTTP/1.1 keep-alive, on its own port of the blob-transfer app. Authentication, lookup and
+ * errors come from {@link BlobRetrieval}; a 200 carries `Content-Length`, the primary's checksum
+ * (`X-Geo-Checksum`, absent until verified) and the blob key, then the bytes straight from the store
+ * with back-pressure. Errors answer GitLab's JSON (`message`, `geo_code`) with the status of
+ * `httpStatusFor`. A transfer that breaks off after the head is cut (the client sees a short body).
+ */
+export class RetrieveHttpServer implements Component {
+  readonly name = 'retrieve-http-server';
+  private readonly server: Server;
+  private bound: number | undefined;
+
+  constructor(private readonly options: RetrieveHttpServerOptions) {
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  /** The bound port once started. */
+  port(): number | undefined {
+    return this.bound;
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.bound = (this.server.address() as AddressInfo).port;
+    this.options.logger.info({ host: this.options.host, httpPort: this.bound }, 'blob-transfer: retrieve HTTP server listening');
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const grace = new AbortController();
+    const deadline = abortableSleep(this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, grace.signal).then(() => this.server.closeAllConnections());
+    await closed;
+    grace.abort();
+    await deadline.catch(() => undefined);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const path = (req.url ?? '').split('?', 1)[0]!;
+      if (!path.startsWith(RETRIEVE_PATH_PREFIX)) throw new NotFoundError('404 Not Found');
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' }).end(JSON.stringify({ message: '405 Method Not Allowed' }));
+        return;
+      }
+      const request = parseRetrievePath(path.slice(RETRIEVE_PATH_PREFIX.length));
+      const { record, blob } = await this.options.retrieval.open(req.headers.authorization, request, 'http');
+      if (res.destroyed || req.method === 'HEAD') {
+        blob.destroy();
+        if (!res.destroyed) this.writeHead(res, record).end();
+        return;
+      }
+      this.writeHead(res, record);
+      await this.send(blob, res, { ...request, blob_key: record.blobKey });
+    } catch (error) {
+      this.answerError(req, res, error);
+    }
+  }
+
+  /**
+   * Pipes the blob into the response and resolves when either is done. Not `stream.pipeline`: it
+   * builds and aborts an AbortController (a DOMException with a stack) per call, a measurable cost
+   * when a secondary fetches thousands of small blobs a second.
+   */
+  private send(blob: Readable, res: ServerResponse, facts: Record<string, unknown>): Promise<void> {
+    return new Promise((resolve) => {
+      // A read failure after the head: all we can do is cut the body short, which the client detects.
+      blob.once('error', (error) => {
+        this.options.logger.warn({ ...facts, ...errorFields(error) }, 'blob-transfer: Retrieve broke off mid-transfer');
+        res.destroy();
+      });
+      // 'close' follows 'finish', or comes alone when the client went away (no failure of ours).
+      res.once('close', () => {
+        blob.destroy();
+        resolve();
+      });
+      blob.pipe(res);
+    });
+  }
+
+  private writeHead(res: ServerResponse, record: { readonly size: number; readonly primaryChecksum: string | null; readonly blobKey: string }): ServerResponse {
+    return res.writeHead(200, {
+      'content-type': RETRIEVE_CONTENT_TYPE,
+      'content-length': record.size,
+      [BLOB_KEY_HEADER]: record.blobKey,
+      ...(record.primaryChecksum === null ? {} : { [CHECKSUM_HEADER]: record.primaryChecksum }),
+    });
+  }
+
+  private answerError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    const { status, body } = retrieveErrorReply(error);
+    if (status >= 500) this.options.logger.error({ method: req.method, path: req.url, status, ...errorFields(error) }, 'blob-transfer: Retrieve failed');
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }
+}
