@@ -9,7 +9,8 @@ FROM node:22-bookworm-slim
 ENV NODE_ENV=production
 # Memory settings measured in BENCHMARKS.md (same values as tools/dev/lib/site-env.ts): a small young
 # generation and two malloc arenas. Secondary sites add --max-old-space-size=128 to NODE_OPTIONS
-# (SECONDARY_APP_NODE_OPTIONS), which keeps each of their services under 200 MB RSS.
+# (SECONDARY_APP_NODE_OPTIONS), which keeps each of their services under 200 MB RSS; the primary's
+# blob-transfer uses --max-semi-space-size=16 instead (docker-compose.yml), as it serves every blob.
 ENV NODE_OPTIONS="--max-semi-space-size=2" MALLOC_ARENA_MAX=2
 WORKDIR /srv
 COPY --from=deps /srv/node_modules ./node_modules

@@ -29,17 +29,18 @@ export const APP_NODE_OPTIONS = '--max-semi-space-size=2';
 /** Secondaries (the memory budget of issue 4 applies to them) also cap the old space. */
 export const SECONDARY_APP_NODE_OPTIONS = `${APP_NODE_OPTIONS} --max-old-space-size=128`;
 /**
- * blob-transfer moves every blob through its heap: with a 2 MB young generation it spent more time
- * collecting than copying (large blobs: 168 → 285 MB/s with 32 MB, BENCHMARKS.md). It gets a 16 MB
- * young generation and no old-space cap; its RSS stays under 200 MB because in-flight blob bytes
- * are bounded by its byte budget, not by the heap.
+ * The primary's blob-transfer serves every blob a secondary downloads: with a 2 MB young generation
+ * it spent more time collecting than sending (BENCHMARKS.md, issue 4). It gets 16 MB. A secondary's
+ * blob-transfer keeps the secondary settings: with 16 MB it peaked at 200–237 MB RSS in the
+ * replication benchmark (external buffers are freed only when the young generation is collected).
  */
-export const BLOB_TRANSFER_NODE_OPTIONS = '--max-semi-space-size=16';
+export const PRIMARY_BLOB_TRANSFER_NODE_OPTIONS = '--max-semi-space-size=16';
 
 export function appNodeOptions(role: 'primary' | 'secondary', app?: AppName): string {
-  if (app === 'blob-transfer') return BLOB_TRANSFER_NODE_OPTIONS;
-  return role === 'secondary' ? SECONDARY_APP_NODE_OPTIONS : APP_NODE_OPTIONS;
+  if (role === 'secondary') return SECONDARY_APP_NODE_OPTIONS;
+  return app === 'blob-transfer' ? PRIMARY_BLOB_TRANSFER_NODE_OPTIONS : APP_NODE_OPTIONS;
 }
+
 export const APP_MALLOC_ARENA_MAX = '2';
 
 /**
