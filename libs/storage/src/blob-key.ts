@@ -4,7 +4,7 @@ import { ErrorCodes, ValidationError } from '@geo/domain';
 export const MAX_BLOB_KEY_BYTES = 1024;
 
 /**
- * Segment prefix reserved for in-flight writes (the fs driver's `tmp_<random>` files). Keys may
+ * Segment prefix reserved for in-flight writes (the fs driver's `tmp_<store id>_<n>` files). Keys may
  * not use it, so `list()` can hide temp debris without ever hiding a real blob.
  */
 export const RESERVED_SEGMENT_PREFIX = 'tmp_';

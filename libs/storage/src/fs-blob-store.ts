@@ -72,7 +72,7 @@ async function* chunksOf(source: BlobSource): AsyncGenerator<Uint8Array> {
 
 /**
  * Blob store on a local file system. A key maps to `<root>/<key>`. Writes go to
- * `tmp_<random>` in the destination directory (same file system, so rename is atomic), are
+ * `tmp_<store id>_<n>` in the destination directory (same file system, so rename is atomic), are
  * fsynced, renamed over the key, and the directory is fsynced so the rename survives a crash.
  * Empty directories are left in place: removing them would race with concurrent puts.
  */
