@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_SITE_LOOKUP_TTL_MS } from '@geo/grpc';
 import { FsBlobStore } from '@geo/storage';
 import { buildNupkg, buildSnupkg, readFixture } from '@geo/testing';
 import { insertSymbolRows, writeRandomBlobs } from '../bench/lib/verify-fixture';
@@ -183,6 +184,7 @@ describe('two sites: replication of pushed packages', () => {
     // With the sweep stopped, narrow the scope and delete a record outside it: the event alone must remove it.
     await sites.secondary.site!.stopApp('registry');
     await sites.admin('PUT', `/geo_sites/${sites.secondary.siteId}`, { selective_sync_type: 'namespaces', selective_sync_namespace_ids: [inScope.namespaceId] });
+    const narrowedAt = Date.now();
     const del = await fetch(`${sites.primary.url}/api/v4/projects/${outOfScope.id}/packages/nuget/Scope.Deleted/1.0.0`, { method: 'DELETE', headers: { 'X-NuGet-ApiKey': outOfScope.apiKey } });
     expect(del.status).toBe(204);
     await waitFor('the out-of-scope delete event applied', async () => ((await registryStates(sites, deleted)).size === 0 ? true : undefined), 30_000, sites);
@@ -195,7 +197,10 @@ describe('two sites: replication of pushed packages', () => {
     expect(await secondaryStore.exists(leaveKey)).toBe(false);
     expect((await registryStates(sites, keep)).get(keep[0]!)?.state).toBe(SYNCED);
 
-    // A new out-of-scope push is ignored by the event consumer.
+    // A new out-of-scope push is ignored by the event consumer, once the primary's site cache has
+    // expired (a settings change reaches the catalogue within DEFAULT_SITE_LOOKUP_TTL_MS; an event in
+    // that window may still be tracked, and the next sweep removes it).
+    await new Promise((r) => setTimeout(r, Math.max(0, narrowedAt + DEFAULT_SITE_LOOKUP_TTL_MS + 500 - Date.now())));
     const ignored = await pushPackage(outOfScope, 'Scope.Ignored', [{ path: 'lib/i.pdb', bytes: readFixture('cecil/EmptyPdb.pdb') }]);
     const inScopeNew = await pushPackage(inScope, 'Scope.New', [{ path: 'lib/n.pdb', bytes: readFixture('cecil/pdb-mismatch.pdb') }]);
     await waitFor('the in-scope push synced', () => allSynced(sites, inScopeNew), 60_000, sites);
@@ -208,6 +213,8 @@ describe('two sites: replication of pushed packages', () => {
   });
 
   it('a blob missing on the primary fails with GitLab\'s message and backoff; once restored, the next retry syncs it', async () => {
+    // Independent of the selective-sync test before it: everything in scope, whatever it left.
+    await sites.admin('PUT', `/geo_sites/${sites.secondary.siteId}`, { selective_sync_type: '', selective_sync_namespace_ids: [] });
     const project = await createProject('missing');
     await sites.secondary.site!.stopApp('blob-transfer');
     const ids = await pushPackage(project, 'Missing.Blob', [{ path: 'lib/m.pdb', bytes: readFixture('cecil/PdbChecksumLib.pdb') }]);

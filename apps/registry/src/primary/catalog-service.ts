@@ -1,5 +1,6 @@
 import { ValidationError, type LoggerPort, type ReplicableDefinition } from '@geo/domain';
 import {
+  cachedSiteLookup,
   createGeoCallAuthenticator,
   toProtoReplicable,
   toProtoSiteSettings,
@@ -48,13 +49,16 @@ interface CatalogRequest {
 export function registryCatalogService(options: RegistryCatalogServiceOptions): GrpcServiceRegistration {
   const { catalog, logger } = options;
   const byName = new Map(options.replicables.map((def) => [def.name, def]));
+  // One site cache for all methods: a settings change (scope, secret, disabling) reaches every
+  // method within the same TTL, not at a different moment per method.
+  const ttlMs = options.siteCacheTtlMs ?? 0;
+  const lookupSite = ttlMs > 0 ? cachedSiteLookup((accessKey: string) => catalog.findSiteByAccessKey(accessKey), { ttlMs }) : (accessKey: string) => catalog.findSiteByAccessKey(accessKey);
   /** One authenticator per method, so each refusal is logged with the method it was refused on. */
   const authenticatorFor = (grpcMethod: string) =>
     createGeoCallAuthenticator<CatalogRequest, CatalogSite>({
-      lookupSite: (accessKey) => catalog.findSiteByAccessKey(accessKey),
+      lookupSite,
       expected: (request) => ({ replicable_name: request.replicableName }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
-      ...(options.siteCacheTtlMs === undefined ? {} : { siteCacheTtlMs: options.siteCacheTtlMs }),
       onRefused: ({ request, accessKey, reason }) => logger.warn({ grpcMethod, accessKey, replicableName: request.replicableName, reason }, 'Geo site refused'),
     });
   const authenticate = {
