@@ -71,21 +71,16 @@ class PgEventWrites implements EventWrites {
   async markVerificationPending(replicable: ReplicableDefinition, modelRecordIds: readonly number[]): Promise<readonly number[]> {
     if (modelRecordIds.length === 0) return [];
     const registry = new PgRegistryRepository(this.tx, replicable);
-    const marked: number[] = [];
-    for (const row of await registry.lockByModelIds(modelRecordIds)) {
-      await registry.writeVerification(applyRegistryVerificationEvent(row, { event: 'verification_pending' }, this.ctx()));
-      marked.push(row.modelId);
-    }
-    return marked;
+    const next = (await registry.lockByModelIds(modelRecordIds)).map((row) => applyRegistryVerificationEvent(row, { event: 'verification_pending' }, this.ctx()));
+    await registry.writeVerificationMany(next);
+    return next.map((row) => row.modelId);
   }
 
   async refreshPrimaryChecksums(replicable: ReplicableDefinition, records: readonly ReplicableRecord[]): Promise<number> {
-    let updated = 0;
-    for (const r of records) {
-      if (r.primaryChecksum === null) continue;
-      if (await this.records.setPrimaryChecksum(replicable.name, r.modelRecordId, r.primaryChecksum, r.primaryVerifiedAt)) updated += 1;
-    }
-    return updated;
+    return this.records.setPrimaryChecksums(
+      replicable.name,
+      records.flatMap((r) => (r.primaryChecksum === null ? [] : [{ modelRecordId: r.modelRecordId, checksum: r.primaryChecksum, verifiedAt: r.primaryVerifiedAt }])),
+    );
   }
 
   async advanceCursor(position: EventCursorPosition): Promise<void> {

@@ -130,4 +130,31 @@ describe('PgRegistryRepository: attempt-guarded completion (ADR 0004 §5)', () =
     expect(await repo.findByModelIds([])).toEqual([]);
     await expect(repo.findByModelIds([0])).rejects.toMatchObject({ name: 'ValidationError' });
   });
+
+  it('writeVerificationMany writes each row its own verification columns in one statement, and only those columns', async () => {
+    const ids = [nextId++, nextId++, nextId++];
+    await repo.insertPending(ids);
+    const rows = await repo.findByModelIds(ids);
+    const sha = 'ab'.repeat(32);
+    const next = [
+      { ...rows[0]!, verificationState: 'verification_succeeded' as const, verifiedAt: new Date('2030-01-02T00:00:00Z'), verificationChecksum: sha },
+      {
+        ...rows[1]!,
+        verificationState: 'verification_failed' as const,
+        verificationFailure: 'Checksum does not match',
+        verificationRetryCount: 2,
+        verificationRetryAt: new Date('2030-01-03T00:00:00Z'),
+        checksumMismatch: true,
+        verificationChecksumMismatched: 'cd'.repeat(32),
+      },
+      { ...rows[2]!, verificationState: 'verification_started' as const, verificationStartedAt: new Date('2030-01-04T00:00:00Z') },
+    ];
+    // The sync columns of the passed rows must not be written: change one behind the rows' back.
+    await pool.query('UPDATE packages_nuget_symbol_registry SET state = 2 WHERE packages_nuget_symbol_id = $1', [ids[0]]);
+    await repo.writeVerificationMany(next);
+    const written = await repo.findByModelIds(ids);
+    expect(written.map((r) => ({ ...r, id: 0 }))).toEqual(next.map((r, i) => ({ ...r, id: 0, state: i === 0 ? 'synced' : r.state })));
+    await repo.writeVerificationMany([]);
+    await expect(repo.writeVerificationMany([{ ...next[0]!, verificationChecksum: 'not hex' }])).rejects.toMatchObject({ name: 'ValidationError' });
+  });
 });

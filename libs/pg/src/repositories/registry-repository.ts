@@ -49,6 +49,8 @@ export interface RegistryRepository {
   lockByModelIds(modelIds: readonly number[]): Promise<StoredRegistryRow[]>;
   /** Writes the verification and mismatch columns of `row` (the domain computed them); sync columns stay. */
   writeVerification(row: StoredRegistryRow): Promise<void>;
+  /** `writeVerification` for many rows in one statement (rows already locked by the caller). */
+  writeVerificationMany(rows: readonly StoredRegistryRow[]): Promise<void>;
   /**
    * Claims up to `limit` rows needing a download (pending first, then failed rows whose `retry_at`
    * is due, oldest first) and moves them to `started` with `last_synced_at = now`. Rows locked by
@@ -98,6 +100,34 @@ function verificationValues(row: RegistryRow): unknown[] {
     hexToBytea(row.verificationChecksumMismatched),
   ];
 }
+
+/** The same columns as one JSON record of the `jsonb_to_recordset` writes (checksums stay hex). */
+function verificationPayload(row: RegistryRow): Record<string, unknown> {
+  return {
+    verification_state: encodeVerificationState(row.verificationState),
+    verification_started_at: row.verificationStartedAt?.toISOString() ?? null,
+    verification_retry_at: row.verificationRetryAt?.toISOString() ?? null,
+    verification_retry_count: row.verificationRetryCount,
+    verified_at: row.verifiedAt?.toISOString() ?? null,
+    // Validated as hex here; decoded to bytea in SQL.
+    verification_checksum: validHex(row.verificationChecksum),
+    verification_failure: row.verificationFailure,
+    checksum_mismatch: row.checksumMismatch,
+    verification_checksum_mismatched: validHex(row.verificationChecksumMismatched),
+  };
+}
+
+/** Column list of `verificationPayload` records in `jsonb_to_recordset(...) AS x(...)`. */
+const VERIFICATION_RECORD_COLUMNS = `verification_state smallint, verification_started_at timestamptz, verification_retry_at timestamptz,
+         verification_retry_count smallint, verified_at timestamptz, verification_checksum text, verification_failure text,
+         checksum_mismatch boolean, verification_checksum_mismatched text`;
+
+/** SET list writing the verification columns from the record `x`. */
+const VERIFICATION_FROM_X = `verification_state = x.verification_state,
+         verification_started_at = x.verification_started_at, verification_retry_at = x.verification_retry_at,
+         verification_retry_count = x.verification_retry_count, verified_at = x.verified_at,
+         verification_checksum = decode(x.verification_checksum, 'hex'), verification_failure = x.verification_failure,
+         checksum_mismatch = x.checksum_mismatch, verification_checksum_mismatched = decode(x.verification_checksum_mismatched, 'hex')`;
 
 /** The hex string itself after `hexToBytea` accepted it (for SQL that decodes it). */
 function validHex(hex: string | null): string | null {
@@ -191,14 +221,19 @@ export class PgRegistryRepository implements RegistryRepository {
   }
 
   async writeVerification(row: StoredRegistryRow): Promise<void> {
+    await this.writeVerificationMany([row]);
+  }
+
+  async writeVerificationMany(rows: readonly StoredRegistryRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    assertPositiveIds(rows.map((r) => r.modelId));
+    const payload = rows.map((row) => ({ model_id: row.modelId, ...verificationPayload(row) }));
     await mappingPgErrors(`update ${this.table}`, () =>
       this.db.query(
-        `UPDATE ${this.table} SET
-           verification_state = $2, verification_started_at = $3, verification_retry_at = $4,
-           verification_retry_count = $5, verified_at = $6, verification_checksum = $7,
-           verification_failure = $8, checksum_mismatch = $9, verification_checksum_mismatched = $10
-         WHERE ${this.fk} = $1`,
-        [row.modelId, ...verificationValues(row)],
+        `UPDATE ${this.table} AS t SET ${VERIFICATION_FROM_X}
+         FROM jsonb_to_recordset($1::jsonb) AS x(model_id bigint, ${VERIFICATION_RECORD_COLUMNS})
+         WHERE t.${this.fk} = x.model_id`,
+        [JSON.stringify(payload)],
       ),
     );
   }
@@ -223,31 +258,15 @@ export class PgRegistryRepository implements RegistryRepository {
       retry_at: next.retryAt?.toISOString() ?? null,
       last_synced_at: next.lastSyncedAt?.toISOString() ?? null,
       last_sync_failure: next.lastSyncFailure,
-      verification_state: encodeVerificationState(next.verificationState),
-      verification_started_at: next.verificationStartedAt?.toISOString() ?? null,
-      verification_retry_at: next.verificationRetryAt?.toISOString() ?? null,
-      verification_retry_count: next.verificationRetryCount,
-      verified_at: next.verifiedAt?.toISOString() ?? null,
-      // Validated as hex here; decoded to bytea in SQL.
-      verification_checksum: validHex(next.verificationChecksum),
-      verification_failure: next.verificationFailure,
-      checksum_mismatch: next.checksumMismatch,
-      verification_checksum_mismatched: validHex(next.verificationChecksumMismatched),
+      ...verificationPayload(next),
     }));
     const rows = await this.rows(
       'update many',
       `UPDATE ${this.table} AS t SET
          state = x.state, retry_count = x.retry_count, retry_at = x.retry_at, last_synced_at = x.last_synced_at,
-         last_sync_failure = x.last_sync_failure, verification_state = x.verification_state,
-         verification_started_at = x.verification_started_at, verification_retry_at = x.verification_retry_at,
-         verification_retry_count = x.verification_retry_count, verified_at = x.verified_at,
-         verification_checksum = decode(x.verification_checksum, 'hex'), verification_failure = x.verification_failure,
-         checksum_mismatch = x.checksum_mismatch, verification_checksum_mismatched = decode(x.verification_checksum_mismatched, 'hex')
+         last_sync_failure = x.last_sync_failure, ${VERIFICATION_FROM_X}
        FROM jsonb_to_recordset($1::jsonb) AS x(model_id bigint, attempt timestamptz, state smallint, retry_count smallint,
-         retry_at timestamptz, last_synced_at timestamptz, last_sync_failure text, verification_state smallint,
-         verification_started_at timestamptz, verification_retry_at timestamptz, verification_retry_count smallint,
-         verified_at timestamptz, verification_checksum text, verification_failure text, checksum_mismatch boolean,
-         verification_checksum_mismatched text)
+         retry_at timestamptz, last_synced_at timestamptz, last_sync_failure text, ${VERIFICATION_RECORD_COLUMNS})
        WHERE t.${this.fk} = x.model_id AND t.state = ${STARTED} AND t.last_synced_at = x.attempt
        RETURNING ${this.columns.split(', ').map((c) => `t.${c}`).join(', ')}`,
       [JSON.stringify(payload)],

@@ -5,6 +5,14 @@ import type { SqlExecutor } from '../transaction';
 import { toId } from './registry-row-mapping';
 import { assertPositiveIds } from './assert-ids';
 
+/** The primary's checksum of one record, as a secondary learns it. */
+export interface PrimaryChecksumWrite {
+  readonly modelRecordId: number;
+  /** SHA-256, hex. */
+  readonly checksum: string;
+  readonly verifiedAt: Date | null;
+}
+
 interface RecordDbRow {
   replicable_name: string;
   model_record_id: string;
@@ -103,13 +111,25 @@ export class PgReplicableRecordRepository {
 
   /** Records the primary checksum once its verification succeeded (`checksum_succeeded` events, issue 5). */
   async setPrimaryChecksum(replicableName: string, modelRecordId: number, checksum: string, verifiedAt: Date | null): Promise<boolean> {
+    return (await this.setPrimaryChecksums(replicableName, [{ modelRecordId, checksum, verifiedAt }])) > 0;
+  }
+
+  /** `setPrimaryChecksum` for many records in one statement; returns how many records exist and were updated. */
+  async setPrimaryChecksums(replicableName: string, items: readonly PrimaryChecksumWrite[]): Promise<number> {
+    if (items.length === 0) return 0;
+    assertPositiveIds(items.map((i) => i.modelRecordId), 'model record ids');
+    // Validated as hex here; decoded to bytea in SQL.
+    for (const i of items) hexToBytea(i.checksum);
+    const payload = items.map((i) => ({ model_record_id: i.modelRecordId, checksum: i.checksum, verified_at: i.verifiedAt?.toISOString() ?? null }));
     return mappingPgErrors('update geo_replicable_records', async () => {
       const result = await this.db.query(
-        `UPDATE geo_replicable_records SET primary_checksum = $3, primary_verification_state = $4, primary_verified_at = $5, updated_at = now()
-         WHERE replicable_name = $1 AND model_record_id = $2`,
-        [replicableName, modelRecordId, hexToBytea(checksum), encodeVerificationState('verification_succeeded'), verifiedAt],
+        `UPDATE geo_replicable_records AS r
+         SET primary_checksum = decode(x.checksum, 'hex'), primary_verification_state = $2, primary_verified_at = x.verified_at, updated_at = now()
+         FROM jsonb_to_recordset($3::jsonb) AS x(model_record_id bigint, checksum text, verified_at timestamptz)
+         WHERE r.replicable_name = $1 AND r.model_record_id = x.model_record_id`,
+        [replicableName, encodeVerificationState('verification_succeeded'), JSON.stringify(payload)],
       );
-      return (result.rowCount ?? 0) > 0;
+      return result.rowCount ?? 0;
     });
   }
 
