@@ -20,5 +20,5 @@ COPY libs ./libs
 COPY tools/bin ./tools/bin
 USER node
 # tsx runs the TypeScript sources with the workspace path aliases (ADR 0001).
-ENTRYPOINT ["sh", "-c", "exec node --import tsx apps/\"$0\"/src/main.ts \"$@\""]
+ENTRYPOINT ["sh", "-c", "exec node --require tsx/cjs apps/\"$0\"/src/main.ts \"$@\""]
 CMD ["gateway"]

@@ -1,6 +1,6 @@
 /**
  * Boots each of the seven services of a primary site (migrated database) as a real process
- * (`node --import tsx`), in parallel, and checks
+ * (`node --require tsx/cjs`, as deployed), in parallel, and checks
  * the contract every app keeps from day one: JSON logs, a "started" line with the bound port, a
  * grpc.health.v1 Check over the network answering SERVING for the app's service, and a clean exit 0
  * within 5 s of SIGTERM.
@@ -33,7 +33,7 @@ const spawned: Array<{ readonly child: ChildProcess; readonly exited: Promise<nu
 
 function startApp(app: AppName, blobRoot: string, databaseUrl: string): Promise<RunningApp> {
   const urls = testServiceUrls();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps', app, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'apps', app, 'src', 'main.ts')], {
     cwd: ROOT,
     env: {
       PATH: process.env['PATH'],

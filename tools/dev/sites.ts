@@ -18,7 +18,7 @@ import { APP_NAMES, type AppName } from '@geo/config';
 import { migrate } from '@geo/pg';
 import { testServiceUrls } from '@geo/testing';
 import { waitForGrpcHealth } from './lib/grpc-health';
-import { siteEnv, waitForHttpHealth } from './lib/site-env';
+import { APP_RUNTIME_ARGS, siteEnv, waitForHttpHealth } from './lib/site-env';
 import { DEV_SITES as SITES, type DevSiteSpec as SiteSpec } from './lib/dev-sites-spec';
 
 const ROOT = resolve(__dirname, '../..');
@@ -107,7 +107,7 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
 }
 
 function startApp(site: SiteSpec, app: AppName, env: NodeJS.ProcessEnv): number {
-  return startDetached(site, app, process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], env);
+  return startDetached(site, app, process.execPath, [...APP_RUNTIME_ARGS, `apps/${app}/src/main.ts`], env);
 }
 
 /** The secondary's own JetStream server, storage under .dev/sites/<site>/nats (kept across restarts). */

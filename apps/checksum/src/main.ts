@@ -3,5 +3,10 @@
 // inside `build`), serves gRPC health and stops cleanly on SIGTERM.
 import { startTracing } from '@geo/otel/sdk';
 import { runApp } from '@geo/service-kit';
+// Types only (erased): the module itself is loaded in `build`, after tracing started.
+import type * as Wiring from './wiring';
 
-void runApp('checksum', { startTracing, build: (context) => import('./wiring').then((wiring) => wiring.build(context)) });
+// `require`, not `import()`: services run under tsx's CommonJS hook (ADR 0001), where a dynamic
+// `import()` would go to Node's ESM loader, which cannot resolve TypeScript sources.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred until tracing runs, see above
+void runApp('checksum', { startTracing, build: (context) => (require('./wiring') as typeof Wiring).build(context) });

@@ -1,5 +1,6 @@
 import { isGeoError } from '@geo/domain';
 import { loadConfig, type AppConfig, type AppName } from '@geo/config';
+import type * as GrpcModule from '@geo/grpc';
 import type { GrpcServiceRegistration } from '@geo/grpc';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from './logger';
@@ -27,8 +28,8 @@ export interface RunAppOptions {
   readonly startTracing: StartTracing;
   /**
    * The app's wiring. It runs after tracing started, so modules that load `@grpc/grpc-js`, `pg`
-   * or other instrumented clients must be imported inside it (`await import('./wiring')`), never
-   * at the top of main.ts.
+   * or other instrumented clients must be loaded inside it (`require('./wiring')`), never at the
+   * top of main.ts.
    */
   readonly build?: (context: AppContext) => Promise<AppParts> | AppParts;
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -52,8 +53,10 @@ function grpcServerComponent(config: AppConfig, logger: Logger, services: readon
   const component: Component & { port(): number | undefined } = {
     name: 'grpc-server',
     async start() {
-      // Loaded here, not at the top: @grpc/grpc-js must be required after tracing started.
-      const { startGrpcServer } = await import('@geo/grpc');
+      // Loaded here, not at the top: @grpc/grpc-js must be required after tracing started. `require`,
+      // not `import()`: services run under tsx's CommonJS hook (ADR 0001).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
+      const { startGrpcServer } = require('@geo/grpc') as typeof GrpcModule;
       const server = await startGrpcServer({ host: config.grpc.host, port: config.grpc.port, services, logger });
       server.health.set(healthServiceName(config.app), 'SERVING');
       handle = server;

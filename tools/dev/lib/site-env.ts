@@ -31,8 +31,9 @@ export const SECONDARY_APP_NODE_OPTIONS = `${APP_NODE_OPTIONS} --max-old-space-s
 /**
  * The primary's blob-transfer serves every blob a secondary downloads: with a 2 MB young generation
  * it spent more time collecting than sending (BENCHMARKS.md, issue 4). It gets 16 MB. A secondary's
- * blob-transfer keeps the secondary settings: with 16 MB it peaked at 200–237 MB RSS in the
- * replication benchmark (external buffers are freed only when the young generation is collected).
+ * blob-transfer keeps the secondary settings: a 16 MB young generation took it to 200–237 MB RSS in
+ * the replication benchmark (external buffers are freed only when the young generation is
+ * collected), and with the 128 MB old-space cap kept it was no faster.
  */
 export const PRIMARY_BLOB_TRANSFER_NODE_OPTIONS = '--max-semi-space-size=16';
 
@@ -42,6 +43,13 @@ export function appNodeOptions(role: 'primary' | 'secondary', app?: AppName): st
 }
 
 export const APP_MALLOC_ARENA_MAX = '2';
+
+/**
+ * How a service process loads its TypeScript (ADR 0001, amended): tsx's CommonJS hook. `--import
+ * tsx` also registers ESM loader hooks, which Node runs on a thread of their own with its own V8
+ * heap: 20 MB more RSS per service for nothing, since the sources compile to CommonJS anyway.
+ */
+export const APP_RUNTIME_ARGS: readonly string[] = ['--require', 'tsx/cjs'];
 
 /**
  * The environment every app of one local site shares: each app reads its own port and the gateway

@@ -1,5 +1,5 @@
 /**
- * Starts one site's apps as real child processes (`node --import tsx apps/<app>/src/main.ts`), the
+ * Starts one site's apps as real child processes (`node --require tsx/cjs apps/<app>/src/main.ts`), the
  * way a deployment runs them, for end-to-end tests and benchmarks. Ports are picked free on
  * loopback; each app's output goes to a log file so a failing test can show it.
  */
@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { APP_NAMES, type AppName } from '@geo/config';
 import { freePort } from '@geo/testing';
 import { waitForGrpcHealth } from './grpc-health';
-import { siteEnv, waitForHttpHealth } from './site-env';
+import { APP_RUNTIME_ARGS, siteEnv, waitForHttpHealth } from './site-env';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -86,7 +86,7 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
   const launch = (app: AppName): void => {
     const fd = openSync(logFile(app), 'a');
     try {
-      const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', `apps/${app}/src/main.ts`], { cwd: ROOT, env: envFor(app), stdio: ['ignore', fd, fd] });
+      const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...APP_RUNTIME_ARGS, `apps/${app}/src/main.ts`], { cwd: ROOT, env: envFor(app), stdio: ['ignore', fd, fd] });
       children.set(app, child);
     } finally {
       closeSync(fd);

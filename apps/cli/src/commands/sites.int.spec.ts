@@ -27,7 +27,7 @@ interface RunningGateway {
 
 /** Starts the gateway as operators do, and resolves with its URL once it logs the HTTP port. */
 function startGateway(databaseUrl: string): Promise<RunningGateway> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps', 'gateway', 'src', 'main.ts')], {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'apps', 'gateway', 'src', 'main.ts')], {
     cwd: ROOT,
     env: {
       PATH: process.env['PATH'],
