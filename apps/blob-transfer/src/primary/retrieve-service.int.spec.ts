@@ -350,27 +350,27 @@ describe.each(['grpc', 'http'] as const)('Retrieve on the primary over %s (real 
 
   // The routes around the endpoint exist on the HTTP face only.
   if (transportName === 'http') {
-  it('HEAD answers the head without the body; other methods 405; other paths 404; a malformed id 400', async () => {
-    const request = (method: string, path: string, auth?: string) =>
-      new Promise<{ status: number; headers: IncomingMessage['headers']; body: string }>((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port: http.port(), method, path, headers: auth === undefined ? {} : { authorization: auth } });
-        req.once('response', (res) => {
-          void readAll(res).then((body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body.toString('utf8') }), reject);
+    it('HEAD answers the head without the body; other methods 405; other paths 404; a malformed id 400', async () => {
+      const request = (method: string, path: string, auth?: string) =>
+        new Promise<{ status: number; headers: IncomingMessage['headers']; body: string }>((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port: http.port(), method, path, headers: auth === undefined ? {} : { authorization: auth } });
+          req.once('response', (res) => {
+            void readAll(res).then((body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body.toString('utf8') }), reject);
+          });
+          req.once('error', reject).end();
         });
-        req.once('error', reject).end();
-      });
-    const path = retrievePath(NAME, sym[0]!);
-    const head = await request('HEAD', path, authorization({ replicableName: NAME, modelRecordId: sym[0]! }, { site: secondary }));
-    expect(head).toMatchObject({ status: 200, body: '' });
-    expect(head.headers).toMatchObject({ 'content-length': String(BLOB.length), [CHECKSUM_HEADER]: BLOB_SHA, [BLOB_KEY_HEADER]: 'sym/1/one.pdb' });
-    expect(await request('POST', path)).toMatchObject({ status: 405, headers: { allow: 'GET, HEAD' } });
-    expect(await request('GET', '/api/v4/projects')).toMatchObject({ status: 404 });
-    for (const bad of ['/api/v4/geo/retrieve/packages_nuget_symbol/0', '/api/v4/geo/retrieve/packages_nuget_symbol/abc', '/api/v4/geo/retrieve/packages_nuget_symbol']) {
-      const answer = await request('GET', bad);
-      expect(answer.status).toBe(400);
-      expect(JSON.parse(answer.body)).toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
-    }
-  });
+      const path = retrievePath(NAME, sym[0]!);
+      const head = await request('HEAD', path, authorization({ replicableName: NAME, modelRecordId: sym[0]! }, { site: secondary }));
+      expect(head).toMatchObject({ status: 200, body: '' });
+      expect(head.headers).toMatchObject({ 'content-length': String(BLOB.length), [CHECKSUM_HEADER]: BLOB_SHA, [BLOB_KEY_HEADER]: 'sym/1/one.pdb' });
+      expect(await request('POST', path)).toMatchObject({ status: 405, headers: { allow: 'GET, HEAD' } });
+      expect(await request('GET', '/api/v4/projects')).toMatchObject({ status: 404 });
+      for (const bad of ['/api/v4/geo/retrieve/packages_nuget_symbol/0', '/api/v4/geo/retrieve/packages_nuget_symbol/abc', '/api/v4/geo/retrieve/packages_nuget_symbol']) {
+        const answer = await request('GET', bad);
+        expect(answer.status).toBe(400);
+        expect(JSON.parse(answer.body)).toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
+      }
+    });
   }
 
   describe('refuses callers as UNAUTHENTICATED and logs each refusal', () => {
