@@ -148,7 +148,9 @@ export async function startTwoSites(options: TwoSitesOptions): Promise<TwoSites>
         await h.nats.dispose();
         await h.db.drop();
       }
-      rmSync(work, { recursive: true, force: true });
+      // GEO_KEEP_SITE_LOGS=1 keeps the work directory (each app's log) for a post-mortem.
+      if (process.env['GEO_KEEP_SITE_LOGS'] === '1') console.error(`two-sites: kept ${work}`);
+      else rmSync(work, { recursive: true, force: true });
     },
   };
 }
