@@ -1,5 +1,5 @@
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { AckPolicy, DeliverPolicy, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { ErrorCodes } from '@geo/domain';
 import { testServiceUrls, uniqueName } from '@geo/testing';
 import { ensureConsumer, ensureStream } from './ensure';
@@ -85,9 +85,26 @@ describe('ensureConsumer', () => {
     expect((await ensureConsumer(jsm, stream.name, slower)).action).toBe('updated');
     expect((await jsm.consumers.info(stream.name, 'geo-site-b')).config.ack_wait).toBe(nanos(20_000));
 
-    await expect(ensureConsumer(jsm, stream.name, { ...slower, deliver_policy: DeliverPolicy.New })).rejects.toMatchObject({
+    await expect(ensureConsumer(jsm, stream.name, { ...slower, ack_policy: AckPolicy.All })).rejects.toMatchObject({
       code: ErrorCodes.CONFIG_INVALID,
     });
+  });
+
+  it('applies the start position when it creates the durable; an existing durable keeps its position', async () => {
+    const stream = geoEventsStream(names('start'));
+    await ensureStream(jsm, stream);
+    const js = jetstream(nc);
+    await js.publish(`${stream.subjects[0]!.replace('>', 'x')}`, new Uint8Array([1]));
+    const fresh = await ensureConsumer(jsm, stream.name, pullConsumer({ durable: 'geo-new', startAt: 'new' }));
+    expect(fresh.info.config.deliver_policy).toBe(DeliverPolicy.New);
+    expect(fresh.info.num_pending).toBe(0); // the message before its creation is not for it
+    const all = await ensureConsumer(jsm, stream.name, pullConsumer({ durable: 'geo-all' }));
+    expect(all.info.num_pending).toBe(1);
+    // Asking for another start position later changes nothing and is no error.
+    const again = await ensureConsumer(jsm, stream.name, pullConsumer({ durable: 'geo-all', startAt: 'new' }));
+    expect(again.action).toBe('unchanged');
+    expect(again.info.config.deliver_policy).toBe(DeliverPolicy.All);
+    expect(again.info.num_pending).toBe(1);
   });
 
   it('reports a missing stream as a configuration error', async () => {

@@ -25,7 +25,12 @@ export type ConsumerSpec = Partial<ConsumerConfig> & Pick<ConsumerConfig, 'ack_p
 
 /** Settings nats-server refuses to change in place (2.9); a difference needs an operator. */
 const IMMUTABLE_STREAM_KEYS: readonly string[] = ['storage', 'retention'];
-const IMMUTABLE_CONSUMER_KEYS: readonly string[] = ['deliver_policy', 'ack_policy', 'opt_start_seq', 'opt_start_time', 'replay_policy'];
+const IMMUTABLE_CONSUMER_KEYS: readonly string[] = ['ack_policy', 'replay_policy'];
+/**
+ * Where a consumer starts reading: it matters when the durable is created only. An existing durable
+ * keeps its position, so a different value there is not a change to make (nor an error).
+ */
+const CONSUMER_CREATION_ONLY_KEYS: readonly string[] = ['deliver_policy', 'opt_start_seq', 'opt_start_time'];
 
 function isApiError(error: unknown, code: number): boolean {
   return error instanceof JetStreamApiError && error.code === code;
@@ -50,6 +55,8 @@ interface ResourceOps<C extends object, I extends { readonly config: C }> {
   readonly label: string;
   readonly notFoundCode: number;
   readonly immutableKeys: readonly string[];
+  /** Settings that apply when the resource is created and are ignored afterwards. */
+  readonly creationOnlyKeys?: readonly string[];
   /** What an operator must do when an immutable setting differs. */
   readonly immutableRemedy: string;
   readonly details: Readonly<Record<string, unknown>>;
@@ -80,7 +87,7 @@ async function ensure<C extends object, I extends { readonly config: C }>(spec: 
       }
     }
   }
-  const differing = differingKeys(spec, current.config);
+  const differing = differingKeys(spec, current.config).filter((key) => !(ops.creationOnlyKeys ?? []).includes(key));
   if (differing.length === 0) return { action: 'unchanged', info: current };
   const immutable = differing.filter((key) => ops.immutableKeys.includes(key));
   if (immutable.length > 0) {
@@ -115,8 +122,9 @@ export function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<E
 
 /**
  * Creates the durable consumer, or updates it when any setting in `spec` differs, or does
- * nothing. Safe at every start-up. Throws `ConfigError` when a setting the server cannot update
- * (deliver/ack/replay policy, start position) differs.
+ * nothing. Safe at every start-up. The start position (deliver policy, start sequence or time)
+ * applies when the durable is created; an existing durable keeps its position. Throws `ConfigError`
+ * when a setting the server cannot update (ack or replay policy) differs.
  */
 export function ensureConsumer(jsm: JetStreamManager, stream: string, spec: ConsumerSpec): Promise<EnsureResult<ConsumerInfo>> {
   const durable = spec.durable_name;
@@ -124,6 +132,7 @@ export function ensureConsumer(jsm: JetStreamManager, stream: string, spec: Cons
     label: `consumer ${stream}/${durable}`,
     notFoundCode: JetStreamApiCodes.ConsumerNotFound,
     immutableKeys: IMMUTABLE_CONSUMER_KEYS,
+    creationOnlyKeys: CONSUMER_CREATION_ONLY_KEYS,
     immutableRemedy: 'recreate it deliberately',
     details: { stream, durable },
     info: () => jsm.consumers.info(stream, durable),

@@ -91,14 +91,19 @@ export interface PullConsumerOptions {
   readonly maxDeliver?: number;
   /** Unacked messages in flight across all workers; default 1000. */
   readonly maxAckPending?: number;
+  /**
+   * Where a new durable starts: `all` (default) from the first message the stream holds, `new` with
+   * the messages published after its creation. An existing durable keeps its position either way.
+   */
+  readonly startAt?: 'all' | 'new';
 }
 
-/** A durable pull consumer with explicit acks, reading from the start of the stream. */
+/** A durable pull consumer with explicit acks, reading from the start of the stream unless `startAt: 'new'`. */
 export function pullConsumer(options: PullConsumerOptions): ConsumerSpec {
   return {
     durable_name: options.durable,
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+    deliver_policy: options.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
     ack_wait: nanos(options.ackWaitMs ?? 30_000),
     max_deliver: options.maxDeliver ?? -1,
     max_ack_pending: options.maxAckPending ?? 1000,

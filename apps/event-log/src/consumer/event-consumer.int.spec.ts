@@ -89,7 +89,7 @@ const checksumSucceeded = (id: number, modelRecordId: number) => publishEvent(id
 /** A secondary's consumer as the app wires it, with short delays; started. */
 async function startConsumer(
   catalogue: FakeCatalogue,
-  options: { readonly store?: EventStore; readonly natsUrl?: string; readonly fetchExpiresMs?: number } = {},
+  options: { readonly store?: EventStore; readonly natsUrl?: string; readonly fetchExpiresMs?: number; readonly startAt?: 'all' | 'new' } = {},
 ) {
   const logger = recordingLogger();
   const servers = options.natsUrl ?? testServiceUrls().natsUrl;
@@ -108,6 +108,8 @@ async function startConsumer(
     stream: stream.name,
     fetchExpiresMs: options.fetchExpiresMs ?? 1000,
     retryDelay: FAST_RETRY,
+    // The tests publish their events before the consumer's first start.
+    startAt: options.startAt ?? 'all',
   });
   await consumer.start();
   running.push(consumer);
@@ -326,6 +328,23 @@ describe('event-log consumer against PostgreSQL and JetStream', () => {
       lastAppliedAt: null,
       connected: true,
     });
+  });
+
+  it('a new site starts with the events published after its durable exists (GitLab: max(id)); a restarted one resumes where it stopped', async () => {
+    await created(701, 1); // before the site existed: the sweep's job, not the consumer's
+    const catalogue = new FakeCatalogue().add(record(1), record(2), record(3));
+    const first = await startConsumer(catalogue, { startAt: 'new' });
+    await waitFor(() => first.consumer.status().connected, 'the consumer connected');
+    await waitFor(async () => (await jsm.consumers.info(stream.name, eventConsumerName(siteName)).catch(() => undefined)) !== undefined, 'the durable created');
+    await created(702, 2);
+    await allSettled();
+    expect((await registries()).map((r) => r.id)).toEqual(['2']);
+    await first.consumer.stop();
+
+    await created(703, 3); // while the site is down: applied after the restart
+    await startConsumer(catalogue, { startAt: 'new' });
+    await allSettled();
+    expect((await registries()).map((r) => r.id)).toEqual(['2', '3']);
   });
 });
 

@@ -51,6 +51,13 @@ export interface EventConsumerOptions {
   /** Backoff (nak delay) after failed batches and failed reads; default 1 s doubling to 30 s. */
   readonly retryDelay?: RetryDelayPolicy;
   readonly clock?: () => Date;
+  /**
+   * Where this site's durable consumer starts when it is first created: `new` (default) with the
+   * events published after that, as GitLab's log cursor starts at the newest event (spec §12.3);
+   * `all` from the oldest event the stream keeps. The consistency sweep covers what a new site did
+   * not see. An existing durable keeps its position either way.
+   */
+  readonly startAt?: 'all' | 'new';
 }
 
 export const DEFAULT_EVENT_CONSUMER_RETRY_DELAY: RetryDelayPolicy = { initialMs: 1000, maxMs: 30_000 };
@@ -192,7 +199,7 @@ export class EventConsumer implements Component {
   /** The durable consumer, created or updated to the preset once per connection. */
   private async consumerOf(session: JetStreamSession): Promise<Consumer> {
     if (this.ensuredEpoch !== session.epoch) {
-      const spec = pullConsumer({ durable: this.durable, ackWaitMs: this.ackWaitMs, maxAckPending: this.batchSize });
+      const spec = pullConsumer({ durable: this.durable, ackWaitMs: this.ackWaitMs, maxAckPending: this.batchSize, startAt: this.options.startAt ?? 'new' });
       const { action } = await ensureConsumer(session.jsm, this.stream, spec);
       if (action !== 'unchanged') this.options.logger.info({ stream: this.stream, durable: this.durable, action }, 'event-log consumer: durable consumer ensured');
       this.ensuredEpoch = session.epoch;
