@@ -113,7 +113,7 @@ async function startConsumer(
   });
   await consumer.start();
   running.push(consumer);
-  return { consumer, logger, nudges: () => nudges };
+  return { consumer, link, logger, nudges: () => nudges };
 }
 
 /** Until the server has every published message acked (or termed) and nothing outstanding. */
@@ -339,7 +339,10 @@ describe('event-log consumer against PostgreSQL and JetStream', () => {
     await created(702, 2);
     await allSettled();
     expect((await registries()).map((r) => r.id)).toEqual(['2']);
+    // Stopped as the app stops (consumer, then its connection): a pull request left open on a live
+    // connection could take the next message and hold it until the ack wait.
     await first.consumer.stop();
+    await first.link.stop();
 
     await created(703, 3); // while the site is down: applied after the restart
     await startConsumer(catalogue, { startAt: 'new' });
