@@ -2,8 +2,8 @@ import { ValidationError } from '@geo/domain';
 
 /**
  * Bounds the bytes of blobs being downloaded at once, so a worker's memory does not grow with the
- * number of large blobs in flight: every download buffers up to its HTTP/2 window and stream
- * buffers, which for 64 concurrent 10 MiB blobs was over 100 MB. Small blobs barely touch the
+ * number of large blobs in flight: every download holds socket and stream buffers plus a write
+ * batch of up to 1 MiB, and the garbage of those grows with the bytes moving at once. Small blobs barely touch the
  * budget, so they still run at full concurrency; large ones queue. A blob larger than the whole
  * budget takes all of it (runs alone) instead of waiting for ever.
  */

@@ -70,12 +70,15 @@ async function readErrorBody(res: IncomingMessage): Promise<string> {
  */
 export class HttpBlobRetriever implements BlobRetriever {
   private readonly base: URL;
+  /** The base URL's path without its trailing slashes; the retrieve path is appended to it. */
+  private readonly basePath: string;
   private readonly readTimeoutMs: number;
   private readonly agent: http.Agent;
 
   constructor(private readonly options: HttpBlobRetrieverOptions) {
     this.base = new URL(options.baseUrl);
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') throw new ValidationError(`the primary's retrieve URL must be http(s), got ${options.baseUrl}`);
+    this.basePath = this.base.pathname.replace(/\/+$/, '');
     this.readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
     if (!Number.isInteger(this.readTimeoutMs) || this.readTimeoutMs <= 0) throw new ValidationError(`readTimeoutMs must be a positive integer, got ${this.readTimeoutMs}`);
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? DEFAULT_MAX_SOCKETS, scheduling: 'lifo' as const };
@@ -84,7 +87,7 @@ export class HttpBlobRetriever implements BlobRetriever {
 
   async retrieve(replicableName: string, modelRecordId: number, signal?: AbortSignal): Promise<RetrievedBlob> {
     signal?.throwIfAborted();
-    const url = new URL(this.base.pathname.replace(/\/+$/, '') + retrievePath(replicableName, modelRecordId), this.base);
+    const url = new URL(this.basePath + retrievePath(replicableName, modelRecordId), this.base);
     const authorization = signGeoJwt({
       accessKey: this.options.accessKey,
       secret: this.options.secretAccessKey,
@@ -125,8 +128,8 @@ export class HttpBlobRetriever implements BlobRetriever {
 
   /** One GET; resolves with the answer's head. Failing to reach the primary is a retryable UNAVAILABLE. */
   private get(url: URL, headers: Record<string, string>, agent: http.Agent | undefined, signal: AbortSignal | undefined): Promise<IncomingMessage> {
-    const transport = url.protocol === 'https:' ? https : http;
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.reject(protocolError(`redirect to ${url.protocol} URL`));
+    const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = transport.request(url, { method: 'GET', headers, ...(agent === undefined ? {} : { agent }), ...(signal === undefined ? {} : { signal }) });
       req.setTimeout(this.readTimeoutMs, () => {

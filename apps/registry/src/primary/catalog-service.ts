@@ -51,8 +51,7 @@ export function registryCatalogService(options: RegistryCatalogServiceOptions): 
   const byName = new Map(options.replicables.map((def) => [def.name, def]));
   // One site cache for all methods: a settings change (scope, secret, disabling) reaches every
   // method within the same TTL, not at a different moment per method.
-  const ttlMs = options.siteCacheTtlMs ?? 0;
-  const lookupSite = ttlMs > 0 ? cachedSiteLookup((accessKey: string) => catalog.findSiteByAccessKey(accessKey), { ttlMs }) : (accessKey: string) => catalog.findSiteByAccessKey(accessKey);
+  const lookupSite = cachedSiteLookup((accessKey: string) => catalog.findSiteByAccessKey(accessKey), { ttlMs: options.siteCacheTtlMs ?? 0 });
   /** One authenticator per method, so each refusal is logged with the method it was refused on. */
   const authenticatorFor = (grpcMethod: string) =>
     createGeoCallAuthenticator<CatalogRequest, CatalogSite>({

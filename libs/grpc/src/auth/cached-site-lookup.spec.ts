@@ -30,6 +30,13 @@ describe('cachedSiteLookup', () => {
     expect(t.calls).toEqual(['a', 'a']);
   });
 
+  it('with a TTL of 0 is the lookup itself: every call asks', async () => {
+    const t = setup({ a: 'site-a' }, { ttlMs: 0 });
+    expect(await t.lookup('a')).toBe('site-a');
+    expect(await t.lookup('a')).toBe('site-a');
+    expect(t.calls).toEqual(['a', 'a']);
+  });
+
   it('caches unknown keys too', async () => {
     const t = setup({});
     expect(await t.lookup('nope')).toBeUndefined();

@@ -6,7 +6,7 @@
  * `ttlMs`. Concurrent misses for one key share a single lookup. A failed lookup is not cached.
  */
 export interface CachedSiteLookupOptions {
-  /** How long an answer is reused; default 5 s. */
+  /** How long an answer is reused; default 5 s. 0: no cache, `lookup` itself is returned. */
   readonly ttlMs?: number;
   /** Entries kept at most (oldest evicted first); default 1000. */
   readonly maxEntries?: number;
@@ -20,6 +20,7 @@ export function cachedSiteLookup<Site>(
   options: CachedSiteLookupOptions = {},
 ): (accessKey: string) => Promise<Site | undefined> {
   const ttlMs = options.ttlMs ?? DEFAULT_SITE_LOOKUP_TTL_MS;
+  if (ttlMs <= 0) return lookup;
   const maxEntries = options.maxEntries ?? 1000;
   const now = options.now ?? Date.now;
   const entries = new Map<string, { readonly expires: number; readonly value: Promise<Site | undefined> }>();

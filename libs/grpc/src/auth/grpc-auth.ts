@@ -54,8 +54,7 @@ export interface AuthenticatableCall<Req> {
 export function createGeoAuthenticator<Req, Site extends GeoSiteCredentials>(
   options: GeoCallAuthOptions<Req, Site>,
 ): (header: string | undefined, request: Req) => Promise<Site> {
-  const ttlMs = options.siteCacheTtlMs ?? 0;
-  const lookupSite = ttlMs > 0 ? cachedSiteLookup(async (accessKey: string) => options.lookupSite(accessKey), { ttlMs }) : options.lookupSite;
+  const lookupSite = cachedSiteLookup(async (accessKey: string) => options.lookupSite(accessKey), { ttlMs: options.siteCacheTtlMs ?? 0 });
   return async (header, request) => {
     try {
       return await verifyGeoAuthorization(header, {

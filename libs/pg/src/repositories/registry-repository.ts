@@ -47,9 +47,10 @@ export interface RegistryRepository {
    * cannot deadlock). Only meaningful inside a transaction.
    */
   lockByModelIds(modelIds: readonly number[]): Promise<StoredRegistryRow[]>;
-  /** Writes the verification and mismatch columns of `row` (the domain computed them); sync columns stay. */
-  writeVerification(row: StoredRegistryRow): Promise<void>;
-  /** `writeVerification` for many rows in one statement (rows already locked by the caller). */
+  /**
+   * Writes the verification and mismatch columns of each row (the domain computed them) in one
+   * statement; sync columns stay. The caller holds the rows' locks.
+   */
   writeVerificationMany(rows: readonly StoredRegistryRow[]): Promise<void>;
   /**
    * Claims up to `limit` rows needing a download (pending first, then failed rows whose `retry_at`
@@ -218,10 +219,6 @@ export class PgRegistryRepository implements RegistryRepository {
     assertPositiveIds(modelIds);
     if (modelIds.length === 0) return [];
     return this.rows('lock', `SELECT ${this.columns} FROM ${this.table} WHERE ${this.fk} = ANY($1::bigint[]) ORDER BY ${this.fk} FOR UPDATE`, [modelIds]);
-  }
-
-  async writeVerification(row: StoredRegistryRow): Promise<void> {
-    await this.writeVerificationMany([row]);
   }
 
   async writeVerificationMany(rows: readonly StoredRegistryRow[]): Promise<void> {
