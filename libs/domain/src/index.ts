@@ -13,6 +13,7 @@ export {
   HTTP_STATUS_BY_ERROR_CODE,
   httpStatusFor,
   errorFields,
+  errorMessage,
 } from './errors';
 export {
   BLOB_EVENTS,

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { isGeoError, UnavailableError, type LoggerPort } from '@geo/domain';
+import { errorMessage, isGeoError, UnavailableError, type LoggerPort } from '@geo/domain';
 import { wrapServerStream, AUTHORIZATION_METADATA_KEY, type GrpcServiceRegistration } from '@geo/grpc';
 import { BlobTransferServiceService, type BlobTransferServiceServer, type RetrieveResponse } from '@geo/proto';
 import { RETRIEVE_CONTENT_TYPE } from '../http/retrieve-protocol';
@@ -59,7 +59,7 @@ export function blobRetrieveService(options: BlobRetrieveServiceOptions): GrpcSe
       yield* fixedSizeChunks(blob as AsyncIterable<Uint8Array | string>, RETRIEVE_CHUNK_BYTES);
     } catch (err: unknown) {
       if (isGeoError(err)) throw err;
-      throw new UnavailableError(`reading blob ${key} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err, details: { key } });
+      throw new UnavailableError(`reading blob ${key} failed: ${errorMessage(err)}`, { cause: err, details: { key } });
     }
   }
 

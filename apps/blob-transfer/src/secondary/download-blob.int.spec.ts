@@ -18,11 +18,8 @@ import { filesUnder } from './test-support/support';
 const NAME = packagesNugetSymbol.name;
 const MiB = 1024 * 1024;
 const HOUR_S = 3600;
-/**
- * A body cut short: Node's `aborted` error, recorded through `Error downloading file`. Under Jest the
- * error comes from Node's realm, so `instanceof Error` fails and the reason reads `Error: aborted`.
- */
-const CUT_SHORT_REASON = /^Error downloading file: (Error: )?aborted$/;
+/** A body cut short: Node's `aborted` error, recorded through `Error downloading file`. */
+const CUT_SHORT_REASON = 'Error downloading file: aborted';
 
 describe('BlobDownloadService (real PostgreSQL, HTTP stub primary, fs blob store)', () => {
   let db: TestDatabase;
@@ -172,7 +169,7 @@ describe('BlobDownloadService (real PostgreSQL, HTTP stub primary, fs blob store
     await store.put(blobKey!, Buffer.from('previous copy'));
     const data = Buffer.from('twelve bytes');
     stub.blobs.set(id, { ...bufferBlob(blobKey!, data, { checksum: '' }), size: data.length + 1 });
-    await expect(service.download(job)).resolves.toEqual({ status: 'failed', reason: expect.stringMatching(CUT_SHORT_REASON) });
+    await expect(service.download(job)).resolves.toEqual({ status: 'failed', reason: CUT_SHORT_REASON });
     expect(await row(id)).toMatchObject({ state: 'failed', retryCount: 1 });
     expect((await readFile(join(root, blobKey!))).toString()).toBe('previous copy');
     expect(await filesUnder(root)).toEqual([blobKey]);
@@ -238,7 +235,7 @@ describe('BlobDownloadService (real PostgreSQL, HTTP stub primary, fs blob store
     const { id, job, blobKey } = await startedRow();
     const data = Buffer.alloc(512 * 1024, 9);
     stub.blobs.set(id, { ...bufferBlob(blobKey!, data), failAfterBytes: 128 * 1024 });
-    await expect(service.download(job)).resolves.toEqual({ status: 'failed', reason: expect.stringMatching(CUT_SHORT_REASON) });
+    await expect(service.download(job)).resolves.toEqual({ status: 'failed', reason: CUT_SHORT_REASON });
     expect(await filesUnder(root)).toEqual([]);
     expect(await row(id)).toMatchObject({ state: 'failed', retryCount: 1 });
     expect(blobDownloadLines()[0]?.fields).toMatchObject({ mark_as_synced: false, primary_missing_file: false });

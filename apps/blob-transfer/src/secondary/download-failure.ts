@@ -1,4 +1,4 @@
-import { ErrorCodes, isGeoError, type GeoError } from '@geo/domain';
+import { ErrorCodes, errorMessage, isGeoError, type GeoError } from '@geo/domain';
 
 /** GitLab `BlobDownloader`: a 404 whose JSON `geo_code` is `FILE_NOT_FOUND` (retries capped at 4 h). */
 export const PRIMARY_MISSING_FILE_REASON = 'The file is missing on the Geo primary site';
@@ -39,10 +39,6 @@ export type DownloadFailure =
       readonly error: GeoError;
     };
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * The HTTP status the primary answered with (`errorFromRetrieveAnswer` records it in
  * `details.httpStatus`); undefined for errors that arose on our side or on the way (connection
@@ -72,5 +68,5 @@ export function classifyDownloadFailure(error: unknown, phase: DownloadPhase): D
     if (geo.code === ErrorCodes.CHECKSUM_MISMATCH) return { kind: 'failed', message: CHECKSUM_MISMATCH_REASON, missingOnPrimary: false };
     if (geo.retryable) return { kind: 'retry', error: geo };
   }
-  return { kind: 'failed', message: ERROR_DOWNLOADING_FILE_REASON, errorMessage: messageOf(error), missingOnPrimary: false };
+  return { kind: 'failed', message: ERROR_DOWNLOADING_FILE_REASON, errorMessage: errorMessage(error), missingOnPrimary: false };
 }

@@ -11,4 +11,4 @@ export {
   type GeoErrorOptions,
 } from './geo-error';
 export { HTTP_STATUS_BY_ERROR_CODE, httpStatusFor } from './http-status';
-export { errorFields } from './error-fields';
+export { errorFields, errorMessage } from './error-fields';
