@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
-import { abortableSleep, errorFields, NotFoundError, ValidationError, type LoggerPort } from '@geo/domain';
+import { abortableSleep, errorFields, NotFoundError, ValidationError, type LoggerPort, type ReplicableRecord } from '@geo/domain';
 import type { Component } from '@geo/service-kit';
 import { BLOB_KEY_HEADER, CHECKSUM_HEADER, RETRIEVE_CONTENT_TYPE, RETRIEVE_PATH_PREFIX, retrieveErrorReply } from '../http/retrieve-protocol';
 import type { BlobRetrieval, RetrieveRequestParams } from './blob-retrieval';
@@ -40,8 +40,8 @@ export function parseRetrievePath(rest: string): RetrieveRequestParams {
  * The primary's blob data plane (ADR 0005): GitLab's `GET /api/v4/geo/retrieve/<name>/<id>` over
  * plain HTTP/1.1 keep-alive, on its own port of the blob-transfer app. Authentication, lookup and
  * errors come from {@link BlobRetrieval}; a 200 carries `Content-Length`, the primary's checksum
- * (`X-Geo-Checksum`, absent until verified) and the blob key, then the bytes straight from the store
- * with back-pressure. Errors answer GitLab's JSON (`message`, `geo_code`) with the status of
+ * (`X-Geo-Checksum`, absent until verified) and the blob key, then exactly that many bytes straight
+ * from the store with back-pressure. Errors answer GitLab's JSON (`message`, `geo_code`) with the status of
  * `httpStatusFor`. A transfer that breaks off after the head is cut (the client sees a short body).
  */
 export class RetrieveHttpServer implements Component {
@@ -97,34 +97,46 @@ export class RetrieveHttpServer implements Component {
         return;
       }
       this.writeHead(res, record);
-      await this.send(blob, res, { ...request, blob_key: record.blobKey });
+      await this.send(blob, res, record.size, { ...request, blob_key: record.blobKey });
     } catch (error) {
       this.answerError(req, res, error);
     }
   }
 
   /**
-   * Pipes the blob into the response and resolves when either is done. Not `stream.pipeline`: it
-   * builds and aborts an AbortController (a DOMException with a stack) per call, a measurable cost
-   * when a secondary fetches thousands of small blobs a second.
+   * Streams the blob into the response (with back-pressure) and resolves when the response closed.
+   * Exactly the announced `size` bytes go out: a file longer or shorter than its record would
+   * otherwise spill into, or leave a hole in, the keep-alive connection's next response. On any
+   * difference the connection is cut, which the client sees as a broken transfer. Not `pipe` or
+   * `stream.pipeline`: neither can enforce the length, and `pipeline` also builds and aborts an
+   * AbortController (a DOMException with a stack) per call, measurable at thousands of blobs a second.
    */
-  private send(blob: Readable, res: ServerResponse, facts: Record<string, unknown>): Promise<void> {
+  private send(blob: Readable, res: ServerResponse, size: number, facts: Record<string, unknown>): Promise<void> {
     return new Promise((resolve) => {
-      // A read failure after the head: all we can do is cut the body short, which the client detects.
-      blob.once('error', (error) => {
-        this.options.logger.warn({ ...facts, ...errorFields(error) }, 'blob-transfer: Retrieve broke off mid-transfer');
+      let sent = 0;
+      const cut = (reason: string, fields: Record<string, unknown> = {}): void => {
+        this.options.logger.warn({ ...facts, size, sent, ...fields }, `blob-transfer: Retrieve cut off: ${reason}`);
         res.destroy();
+      };
+      blob.on('data', (chunk: Buffer) => {
+        if (res.destroyed) return;
+        sent += chunk.length;
+        if (sent > size) return cut('the blob is longer than its record');
+        if (!res.write(chunk)) blob.pause();
       });
+      res.on('drain', () => blob.resume());
+      blob.once('end', () => (sent === size ? res.end() : cut('the blob is shorter than its record')));
+      // A read failure after the head: all we can do is cut the body short, which the client detects.
+      blob.once('error', (error) => cut('reading the blob failed', errorFields(error)));
       // 'close' follows 'finish', or comes alone when the client went away (no failure of ours).
       res.once('close', () => {
         blob.destroy();
         resolve();
       });
-      blob.pipe(res);
     });
   }
 
-  private writeHead(res: ServerResponse, record: { readonly size: number; readonly primaryChecksum: string | null; readonly blobKey: string }): ServerResponse {
+  private writeHead(res: ServerResponse, record: Pick<ReplicableRecord, 'size' | 'primaryChecksum' | 'blobKey'>): ServerResponse {
     return res.writeHead(200, {
       'content-type': RETRIEVE_CONTENT_TYPE,
       'content-length': record.size,

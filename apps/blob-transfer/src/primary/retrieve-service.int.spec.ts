@@ -264,6 +264,8 @@ describe.each(['grpc', 'http'] as const)('Retrieve on the primary over %s (real 
     const fsStore = new FsBlobStore({ root: blobRoot });
     await fsStore.put('sym/1/one.pdb', BLOB);
     await fsStore.put('sym/3/three.pdb', SMALL);
+    await fsStore.put('sym/6/longer.pdb', BLOB);
+    await fsStore.put('sym/7/shorter.pdb', SMALL);
     const blobStore: Pick<BlobStore, 'get'> = { get: async (key) => (key === VIRTUAL_KEY ? virtualSource() : fsStore.get(key)) };
 
     const namespace = await insertId(`INSERT INTO namespaces (name, path) VALUES ('g', 'g')`, []);
@@ -274,6 +276,9 @@ describe.each(['grpc', 'http'] as const)('Retrieve on the primary over %s (real 
       await insertSymbol(project, 'sym/2/gone.pdb', 10),
       await insertSymbol(project, 'sym/3/three.pdb', SMALL.length),
       await insertSymbol(project, VIRTUAL_KEY, VIRTUAL_BYTES),
+      // Records whose size disagrees with their file (4: file longer, 5: file shorter).
+      await insertSymbol(project, 'sym/6/longer.pdb', 100),
+      await insertSymbol(project, 'sym/7/shorter.pdb', SMALL.length + 10),
     ];
     await pool.query(
       `INSERT INTO packages_nuget_symbol_states (packages_nuget_symbol_id, verification_state, verification_checksum, verified_at) VALUES ($1, 2, decode($2, 'hex'), now())`,
@@ -350,6 +355,17 @@ describe.each(['grpc', 'http'] as const)('Retrieve on the primary over %s (real 
 
   // The routes around the endpoint exist on the HTTP face only.
   if (transportName === 'http') {
+    it.each([
+      ['longer', 4],
+      ['shorter', 5],
+    ])('a file %s than its record: the connection is cut, never more or fewer bytes than announced', async (what, index) => {
+      // Node's own error (its realm, not jest's: no instanceof here).
+      await expect(transport.fetch({ replicableName: NAME, modelRecordId: sym[index]! }, { site: secondary })).rejects.toMatchObject({ message: expect.stringMatching(/aborted|socket hang up/) });
+      expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: `blob-transfer: Retrieve cut off: the blob is ${what} than its record` }));
+      // The server is fine afterwards: the next answer is whole.
+      expect((await transport.fetch({ replicableName: NAME, modelRecordId: sym[2]! }, { site: secondary })).body.equals(SMALL)).toBe(true);
+    });
+
     it('HEAD answers the head without the body; other methods 405; other paths 404; a malformed id 400', async () => {
       const request = (method: string, path: string, auth?: string) =>
         new Promise<{ status: number; headers: IncomingMessage['headers']; body: string }>((resolve, reject) => {
