@@ -14,17 +14,16 @@
  * app's checksum threads for the fs store (0 = stream every blob through `FsBlobStore.get`). The last stdout line is one JSON
  * object: {"verify_files_per_s","verify_mb_per_s","sha256sum_mb_per_s","verify_ratio"} (MB = 10⁶ bytes).
  */
-import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@geo/config';
-import type { LoggerPort } from '@geo/domain';
 import { createPool, migrate } from '@geo/pg';
 import { FsBlobStore } from '@geo/storage';
 import { createTestDatabase, testServiceUrls } from '@geo/testing';
 import { buildPrimary } from '../../apps/checksum/src/wiring';
+import { median, stderrLogger, timeSha256sum } from './lib/measure';
 import { insertSymbolRows, writeRandomBlobs, type BenchBlob } from './lib/verify-fixture';
 
 const MIN_SIZE = 4 * 1024;
@@ -33,33 +32,6 @@ const MAX_SIZE = 64 * 1024;
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** Progress and problems go to stderr; stdout stays for the summary lines and the JSON result. */
-const stderrLogger: LoggerPort = {
-  info: () => undefined,
-  warn: (fields, msg) => console.error(`warn: ${msg} ${JSON.stringify(fields)}`),
-  error: (fields, msg) => console.error(`error: ${msg} ${JSON.stringify(fields)}`),
-};
-
-function run(command: string, args: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}`))));
-  });
-}
-
-async function timeSha256sum(listFile: string): Promise<number> {
-  const started = process.hrtime.bigint();
-  await run('xargs', ['-a', listFile, 'sha256sum']);
-  return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
 async function main(): Promise<void> {

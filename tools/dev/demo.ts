@@ -10,7 +10,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { buildNupkg, buildSnupkg, readFixture, testServiceUrls } from '@geo/testing';
+import { APP_NAMES } from '@geo/config';
 import { DEV_SITES } from './lib/dev-sites-spec';
+import { fetchSiteStatus, fetchStoredStatuses, formatSiteStatus } from './lib/site-status';
 
 const ROOT = resolve(__dirname, '../..');
 const CONVERGE_TIMEOUT_MS = 120_000;
@@ -183,8 +185,14 @@ async function main(): Promise<void> {
       const count = (state: number) => states.filter((s) => s.state === state).reduce((n, s) => n + Number(s.n), 0);
       const tracked = states.reduce((n, s) => n + Number(s.n), 0);
       const synced = count(2);
+      // Secondary verification (checksum app): each synced copy hashed again and compared with the primary's checksum.
+      const verified = states.filter((s) => s.state === 2 && s.verification_state === 2).reduce((n, s) => n + Number(s.n), 0);
       const detail = SYNC.map((name, i) => `${count(i)} ${name}`).join(', ');
-      return { done: synced === ids.length, value: undefined, progress: `secondary: ${tracked}/${ids.length} registries (${detail})` };
+      return {
+        done: synced === ids.length && verified === ids.length,
+        value: undefined,
+        progress: `secondary: ${tracked}/${ids.length} registries (${detail}), ${verified} verified against the primary's checksum`,
+      };
     });
 
     section('symbol server on both sites (SSQP key + SymbolChecksum header)');
@@ -200,10 +208,27 @@ async function main(): Promise<void> {
       console.log(`  ${r.file.padEnd(28)} primary ${fromPrimary.status}, secondary ${fromSecondary.status} (served from ${servedFrom}), ${b.length} bytes${same ? ', byte-identical' : ', DIFFERENT'}`);
     }
 
+    section('GeoNodeStatus of each site (status app, computed on demand)');
+    const statusAddress = (spec: (typeof DEV_SITES)[number]): string => `127.0.0.1:${spec.grpcBasePort + APP_NAMES.indexOf('status')}`;
+    const secondaryStatus = await until('secondary status', async () => {
+      const status = await fetchSiteStatus(statusAddress(secondarySpec));
+      const r = Object.values(status.replicables)[0];
+      const converged = r !== undefined && r.registryCount !== undefined && r.registryCount > 0 && r.verifiedCount === r.registryCount;
+      return { done: converged, value: status, progress: `secondary status: ${status.healthStatus}, ${r?.verifiedCount ?? 0}/${r?.registryCount ?? 0} verified` };
+    });
+    for (const line of formatSiteStatus(await fetchSiteStatus(statusAddress(primarySpec)), 'primary')) console.log(`  ${line}`);
+    for (const line of formatSiteStatus(secondaryStatus, 'secondary')) console.log(`  ${line}`);
+    const stored = (await fetchStoredStatuses(statusAddress(primarySpec))).find((st) => st.name === secondarySpec.name);
+    console.log(
+      stored === undefined
+        ? `  the primary has no status from ${secondarySpec.name} yet (secondaries push theirs every GEO_STATUS_INTERVAL_SECONDS)`
+        : `  the primary's stored copy of ${secondarySpec.name}: ${stored.healthStatus}, pushed ${stored.updatedAt?.toISOString() ?? '-'}`,
+    );
+
     section('summary');
     console.log(`primary:   ${rows.length} symbols stored and verified`);
-    console.log(`secondary: ${ids.length} synced, ${identical} served from its own copy byte-identical to the primary's`);
-    console.log('next: secondary verification and GeoNodeStatus (issue 5); REST status, GraphQL, Prometheus, admin page, geo CLI status (issue 6)');
+    console.log(`secondary: ${ids.length} synced and verified, ${identical} served from its own copy byte-identical to the primary's; ${secondaryStatus.healthStatus}`);
+    console.log('next: REST status, GraphQL, Prometheus, admin page, geo CLI status (issue 6)');
     if (identical !== rows.length) throw new Error('the secondary did not serve every symbol from its own identical copy');
   } finally {
     await primaryDb.end();

@@ -1,23 +1,28 @@
-import { ConfigError, type JitterSource, type LoggerPort } from '@geo/domain';
+import { ConfigError, type JitterSource, type LoggerPort, type MicroBatcherOptions } from '@geo/domain';
 import type { AppConfig } from '@geo/config';
-import { EventOutboxRepository, GeoEventWriter, MigratedDatabase, PgVerificationStateRepository } from '@geo/pg';
+import { PrimaryCatalogClient } from '@geo/grpc';
+import { EventOutboxRepository, GeoEventWriter, MigratedDatabase, PgRegistryVerificationRepository, PgVerificationStateRepository } from '@geo/pg';
 import { REPLICABLES } from '@geo/replicables';
-import type { AppContext, AppParts } from '@geo/service-kit';
+import type { AppContext, AppParts, Component } from '@geo/service-kit';
 import { createBlobStore, type BlobStore } from '@geo/storage';
 import { primaryChecksumService } from './grpc/checksum-service';
+import { PgRegistryResultSink, REGISTRY_CLAIM_KEYS } from './pg/pg-registry-result-sink';
 import { PgVerificationResultSink } from './pg/pg-verification-result-sink';
 import { readPrimaryVerificationSettings } from './pg/primary-site-settings';
 import { BatchVerifier } from './primary/batch-verifier';
-import { StreamingBlobChecksummer, type BlobChecksummer } from './primary/blob-checksum';
-import { FsThreadChecksummer } from './primary/fs-thread-checksummer';
-import { CoalescingResultSink, coalescingClaimer } from './primary/coalescing';
-import type { MicroBatcherOptions } from '@geo/domain';
 import { PrimaryVerificationApi } from './primary/primary-verification-api';
 import { PrimaryVerificationWorker } from './primary/primary-verification-worker';
 import { VerificationMaintenance } from './primary/verification-maintenance';
+import { CataloguePrimaryChecksums, CoalescingPrimaryChecksums, type PrimaryCatalogue } from './secondary/primary-checksums';
+import { RegistryBatchVerifier } from './secondary/registry-batch-verifier';
+import { SecondarySiteSettings } from './secondary/secondary-site-settings';
+import { SecondaryVerificationWorker } from './secondary/secondary-verification-worker';
+import { StreamingBlobChecksummer, type BlobChecksummer } from './shared/blob-checksum';
+import { CoalescingResultSink, coalescingClaimer, PRIMARY_CLAIM_KEYS } from './shared/coalescing';
+import { FsThreadChecksummer } from './shared/fs-thread-checksummer';
 
-/** Knobs tests and the benchmark turn; the defaults are the production values. */
-export interface PrimaryTuning {
+/** Knobs tests and the benchmarks turn; the defaults are the production values. */
+export interface VerificationTuning {
   /** Pause when nothing needs verification; default 1 s. */
   readonly pollIntervalMs?: number;
   /** Period of the timeout sweep, reverification, backfill and settings refresh; default 1 min. */
@@ -34,6 +39,16 @@ export interface PrimaryTuning {
   readonly resultCoalescing?: MicroBatcherOptions;
   readonly clock?: () => Date;
   readonly random?: JitterSource;
+}
+
+export type PrimaryTuning = VerificationTuning;
+
+/** The secondary's knobs: the shared ones plus the primary catalogue and how lookups are merged. */
+export interface SecondaryTuning extends Omit<VerificationTuning, 'backfillBudgetMs'> {
+  /** The primary's catalogue to use instead of a `PrimaryCatalogClient` from the config (tests). */
+  readonly catalogue?: PrimaryCatalogue;
+  /** How concurrent batches' `GetReplicables` calls are merged (see `primary-checksums.ts`). */
+  readonly lookupCoalescing?: MicroBatcherOptions;
 }
 
 /** The primary's parts, with the workers exposed for tests and the benchmark. */
@@ -53,7 +68,7 @@ function configuredBlobStore(config: AppConfig): BlobStore {
  * The fs store is checksummed on worker threads (see FsThreadChecksummer for why); any other store,
  * or one injected by a test, through the generic streaming path.
  */
-function chooseChecksummer(config: AppConfig, logger: LoggerPort, tuning: PrimaryTuning): BlobChecksummer {
+function chooseChecksummer(config: AppConfig, logger: LoggerPort, tuning: Pick<VerificationTuning, 'blobStore' | 'checksumThreads'>): BlobChecksummer {
   if (tuning.blobStore !== undefined) return new StreamingBlobChecksummer(tuning.blobStore);
   if (config.blobStore?.kind === 'fs' && tuning.checksumThreads !== 0) {
     return new FsThreadChecksummer({ root: config.blobStore.root, logger, ...(tuning.checksumThreads === undefined ? {} : { threads: tuning.checksumThreads }) });
@@ -70,11 +85,7 @@ export async function build({ config, logger }: AppContext): Promise<AppParts> {
     case 'primary':
       return buildPrimary(config, logger);
     case 'secondary':
-      // The seam for secondary verification (spec §3.6, a later issue): a worker over the registry's
-      // synced rows comparing against the primary's GetChecksums. Until then the app only serves
-      // health, so a secondary's other services can run beside it.
-      logger.warn({}, 'checksum: secondary verification is not implemented yet; serving health only');
-      return {};
+      return buildSecondary(config, logger);
   }
 }
 
@@ -102,7 +113,7 @@ export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: Prim
 
   const types = REPLICABLES.map((replicable) => {
     const states = new PgVerificationStateRepository(pool, replicable);
-    const sink = new CoalescingResultSink(new PgVerificationResultSink({ pool, states, events, logger }), tuning.resultCoalescing);
+    const sink = new CoalescingResultSink(new PgVerificationResultSink({ pool, states, events, logger }), PRIMARY_CLAIM_KEYS, tuning.resultCoalescing);
     const verifier = new BatchVerifier({ replicableName: replicable.name, checksum: checksummer, sink, logger, ...clockAndRandom });
     return { replicable, states, verifier, claimer: coalescingClaimer(states, tuning.claimCoalescing) };
   });
@@ -142,4 +153,88 @@ export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: Prim
     components: [database, ...threadComponents, ...workers],
     grpcServices: [primaryChecksumService(api, logger)],
   };
+}
+
+/** The secondary's parts, with the workers exposed for tests and the benchmark. */
+export interface SecondaryParts extends AppParts {
+  readonly database: MigratedDatabase;
+  readonly workers: readonly SecondaryVerificationWorker[];
+}
+
+/** The primary registry's catalogue client of a secondary's config (`GEO_PRIMARY_REGISTRY_GRPC_URL` or `GEO_PRIMARY_GRPC_URL`). */
+function primaryCatalogClient(config: AppConfig): PrimaryCatalogClient {
+  const primary = config.primary;
+  if (primary === undefined) {
+    throw new ConfigError('checksum on a secondary needs the primary site settings (GEO_PRIMARY_GRPC_URL, GEO_ACCESS_KEY, GEO_SECRET_ACCESS_KEY)');
+  }
+  // A short deadline: a batch waits for this answer with its rows claimed.
+  return new PrimaryCatalogClient({ target: primary.grpcUrls.registry, accessKey: primary.accessKey, secretAccessKey: primary.secretAccessKey, deadlineMs: 10_000 });
+}
+
+/** The catalogue the secondary asks; a client built here is owned here (closed on stop), an injected one is the caller's. */
+function secondaryCatalogue(config: AppConfig, tuning: SecondaryTuning): { catalogue: PrimaryCatalogue; client?: PrimaryCatalogClient } {
+  if (tuning.catalogue !== undefined) return { catalogue: tuning.catalogue };
+  const client = primaryCatalogClient(config);
+  return { catalogue: client, client };
+}
+
+/**
+ * Secondary: one verification worker per type whose replication flag is on (GitLab: verification is
+ * enabled on a secondary when the type replicates), sharing this site's `verification_max_capacity`
+ * as the primary stores it. Each compares the local copies of synced registries with the primary's
+ * checksums from its catalogue (`GetReplicables`). No gRPC service beyond health: operators
+ * re-queue verification through the registry app (REVERIFY). Start order: database, checksum
+ * threads, the catalogue client, workers; stop in reverse.
+ */
+export function buildSecondary(config: AppConfig, logger: LoggerPort, tuning: SecondaryTuning = {}): SecondaryParts {
+  const { catalogue, client } = secondaryCatalogue(config, tuning);
+  const checksummer = chooseChecksummer(config, logger, tuning);
+  const database = new MigratedDatabase({
+    databaseUrl: config.database.url,
+    role: 'secondary',
+    logger,
+    applicationName: 'geo-checksum',
+    maxConnections: tuning.maxConnections ?? 10,
+  });
+  const pool = database.pool;
+  const clockAndRandom = {
+    ...(tuning.clock === undefined ? {} : { clock: tuning.clock }),
+    ...(tuning.random === undefined ? {} : { random: tuning.random }),
+  };
+  const replicationEnabled = (name: string): boolean => config.replication[name as keyof AppConfig['replication']]?.enabled ?? false;
+  const enabled = REPLICABLES.filter((replicable) => replicationEnabled(replicable.name));
+  if (enabled.length === 0) logger.warn({}, 'checksum: replication is off for every type; secondary verification is idle');
+  // One reader of the site's settings for all types (they are per site; any type name binds the call).
+  const siteSettings = new SecondarySiteSettings(catalogue, enabled[0]?.name ?? REPLICABLES[0].name, logger);
+
+  const workers = enabled.map((replicable) => {
+    const registry = new PgRegistryVerificationRepository(pool, replicable);
+    const verifier = new RegistryBatchVerifier({
+      replicableName: replicable.name,
+      primary: new CoalescingPrimaryChecksums(new CataloguePrimaryChecksums(catalogue, replicable.name), replicable.verification.batchSize, tuning.lookupCoalescing),
+      checksum: checksummer,
+      sink: new CoalescingResultSink(new PgRegistryResultSink(registry, logger), REGISTRY_CLAIM_KEYS, tuning.resultCoalescing),
+      claims: registry,
+      logger,
+      ...clockAndRandom,
+    });
+    const claimer = coalescingClaimer(registry, tuning.claimCoalescing);
+    return new SecondaryVerificationWorker({
+      replicable,
+      registry: { claimBatch: claimer.claimBatch, needsVerificationCount: (limit) => registry.needsVerificationCount(limit) },
+      timeouts: registry,
+      verifier,
+      settings: () => siteSettings.read(),
+      enabledTypes: enabled.length,
+      logger,
+      ...clockAndRandom,
+      ...(tuning.pollIntervalMs === undefined ? {} : { pollIntervalMs: tuning.pollIntervalMs }),
+      ...(tuning.maintenanceIntervalMs === undefined ? {} : { maintenanceIntervalMs: tuning.maintenanceIntervalMs }),
+    });
+  });
+
+  const threadComponents = checksummer instanceof FsThreadChecksummer ? [checksummer] : [];
+  const clientComponents: Component[] =
+    client === undefined ? [] : [{ name: 'primary-catalogue-client', start: async () => undefined, stop: async () => client.close() }];
+  return { database, workers, components: [database, ...threadComponents, ...clientComponents, ...workers] };
 }

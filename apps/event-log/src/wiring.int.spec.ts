@@ -114,10 +114,10 @@ describe('event-log primary wiring', () => {
     await databaseComponent!.stop();
   });
 
-  it('builds the log cursor on a secondary: database, both NATS links, catalogue client, consumer', async () => {
+  it('builds the log cursor on a secondary: database, both NATS links, catalogue client, consumer, heartbeat', async () => {
     const logger = createLogger({ service: 'geo-event-log', site: 'test-secondary', level: 'silent' });
     const parts = await build({ config: config('secondary', 'postgres://unused@127.0.0.1/unused'), logger });
-    expect((parts.components ?? []).map((c) => c.name)).toEqual(['postgres', 'nats', 'nats', 'primary-catalog-client', 'event-log-consumer']);
+    expect((parts.components ?? []).map((c) => c.name)).toEqual(['postgres', 'nats', 'nats', 'primary-catalog-client', 'event-log-consumer', 'event-log-heartbeat']);
     expect(parts.grpcServices ?? []).toEqual([]);
   });
 });

@@ -1,12 +1,13 @@
 import { ConfigError, type LoggerPort } from '@geo/domain';
 import type { AppConfig } from '@geo/config';
-import { EventOutboxRepository, MigratedDatabase } from '@geo/pg';
+import { EventOutboxRepository, MigratedDatabase, PgEventLogHeartbeatRepository } from '@geo/pg';
 import type { AppContext, AppParts, Component } from '@geo/service-kit';
 import { primaryEventLogService } from './grpc/event-log-service';
 import { NatsLink } from '@geo/nats';
 import { PrimaryCatalogClient } from '@geo/grpc';
 import { REPLICABLES } from '@geo/replicables';
 import { createBlobStore } from '@geo/storage';
+import { ConsumerHeartbeat } from './consumer/consumer-heartbeat';
 import { createEventConsumer } from './consumer/create-event-consumer';
 import { natsNudge } from './consumer/nats-nudge';
 import { JetStreamEventPublisher } from './relay/jetstream-event-publisher';
@@ -35,12 +36,13 @@ export async function build({ config, logger }: AppContext): Promise<AppParts> {
 /**
  * Secondary: the log cursor (spec §4.5) — a durable consumer `geo-<site>` on the primary's
  * GEO_EVENTS that applies events to the tracking database, asks the primary's catalogue for scope,
- * and nudges this site's scheduler over its own NATS. Start order: database, the two NATS links,
- * the catalogue client, the consumer; stop in reverse.
+ * and nudges this site's scheduler over its own NATS, plus the consumer's heartbeat in the tracking
+ * database (the status app's `event_consumer_silent` rule, ADR 0007). Start order: database, the two
+ * NATS links, the catalogue client, the consumer, the heartbeat; stop in reverse.
  */
 export function buildSecondary(config: AppConfig, logger: LoggerPort): AppParts {
-  const { blobStore, primary, nats } = config;
-  if (blobStore === undefined || primary === undefined || nats === undefined || primary.natsUrl === undefined) {
+  const { blobStore, primary, nats, eventLog } = config;
+  if (blobStore === undefined || primary === undefined || nats === undefined || primary.natsUrl === undefined || eventLog === undefined) {
     throw new ConfigError('event-log on a secondary needs the blob store, NATS_URL, GEO_PRIMARY_NATS_URL and the primary site settings');
   }
   const database = new MigratedDatabase({ databaseUrl: config.database.url, role: 'secondary', logger, applicationName: 'geo-event-log', maxConnections: 4 });
@@ -58,7 +60,13 @@ export function buildSecondary(config: AppConfig, logger: LoggerPort): AppParts 
     nudge: natsNudge({ connection: () => siteLink.core(), logger }),
     logger,
   });
-  return { components: [database, primaryLink, siteLink, client, consumer] };
+  const heartbeat = new ConsumerHeartbeat({
+    consumer,
+    store: new PgEventLogHeartbeatRepository(database.pool),
+    intervalMs: eventLog.heartbeatIntervalSeconds * 1000,
+    logger,
+  });
+  return { components: [database, primaryLink, siteLink, client, consumer, heartbeat] };
 }
 
 /**

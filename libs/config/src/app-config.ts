@@ -49,6 +49,20 @@ export interface GatewayConfig {
   readonly primaryHttpUrl: string | undefined;
 }
 
+/** The status app's settings (`GEO_STATUS_*`); health limits in seconds (ADR 0007). */
+export interface StatusConfig {
+  readonly intervalSeconds: number;
+  /** GeoNodeStatus `revision` (`GEO_REVISION`). */
+  readonly revision: string;
+  readonly health: {
+    readonly statusMaxAgeSeconds: number;
+    readonly eventConsumerMaxSilenceSeconds: number;
+    readonly primaryMaxUnreachableSeconds: number;
+    readonly maxEventLagSeconds: number;
+    readonly syncMaxStallSeconds: number;
+  };
+}
+
 /**
  * One app's validated configuration, deeply frozen. Optional sections are present exactly when
  * the app uses them (see `APPS_USING_NATS`, `APPS_USING_BLOB_STORE`, `APPS_CALLING_PRIMARY`);
@@ -74,6 +88,10 @@ export interface AppConfig {
   readonly retrieveHttp: { readonly host: string; readonly port: number } | undefined;
   /** Only the registry app. */
   readonly registry: { readonly sweepIntervalSeconds: number } | undefined;
+  /** Only the event-log app. */
+  readonly eventLog: { readonly heartbeatIntervalSeconds: number } | undefined;
+  /** Only the status app. */
+  readonly status: StatusConfig | undefined;
   /** Per replicable type: GitLab's `geo_<name>_replication` flag. */
   readonly replication: Readonly<Record<ReplicableName, { readonly enabled: boolean }>>;
   readonly otel: { readonly serviceName: string; readonly exporterEndpoint: string | undefined };

@@ -26,8 +26,11 @@ export function grpcPortVar(app: AppName): string {
   return `GEO_${app.toUpperCase().replace(/-/g, '_')}_GRPC_PORT`;
 }
 
-/** Apps that consume or publish JetStream messages (event stream, sync and verify jobs). */
-export const APPS_USING_NATS: readonly AppName[] = ['event-log', 'registry', 'blob-transfer', 'checksum'];
+/**
+ * Apps that consume or publish JetStream messages (event stream, sync and verify jobs), and the
+ * status app, which probes the site's NATS for its health (ADR 0007).
+ */
+export const APPS_USING_NATS: readonly AppName[] = ['event-log', 'registry', 'blob-transfer', 'checksum', 'status'];
 
 /** Apps that read or write blobs (ingest, transfer, checksum, orphan removal). */
 export const APPS_USING_BLOB_STORE: readonly AppName[] = ['nuget', 'event-log', 'registry', 'blob-transfer', 'checksum'];

@@ -37,4 +37,5 @@ export type {
   PrimarySiteConfig,
   NugetLimits,
   GatewayConfig,
+  StatusConfig,
 } from './app-config';

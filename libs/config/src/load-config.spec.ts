@@ -148,6 +148,44 @@ describe('loadConfig: valid environments', () => {
     expect(loadConfig('blob-transfer', PRIMARY_ENV).primary).toBeUndefined();
   });
 
+  it('gives the status app its interval, revision and health limits, and the NATS it probes', () => {
+    const primary = loadConfig('status', PRIMARY_ENV);
+    expect(primary.status).toEqual({
+      intervalSeconds: 60,
+      revision: 'unknown',
+      health: { statusMaxAgeSeconds: 300, eventConsumerMaxSilenceSeconds: 120, primaryMaxUnreachableSeconds: 120, maxEventLagSeconds: 300, syncMaxStallSeconds: 300 },
+    });
+    expect(primary.nats).toEqual({ url: 'nats://127.0.0.1:4222' });
+    expect(primary.primary).toBeUndefined();
+    const secondary = loadConfig('status', {
+      ...SECONDARY_ENV,
+      GEO_PRIMARY_NATS_URL: 'nats://primary.example:4222',
+      GEO_STATUS_INTERVAL_SECONDS: '5',
+      GEO_STATUS_MAX_AGE_SECONDS: '30',
+      GEO_STATUS_EVENT_CONSUMER_MAX_SILENCE_SECONDS: '6',
+      GEO_STATUS_PRIMARY_MAX_UNREACHABLE_SECONDS: '7',
+      GEO_STATUS_MAX_EVENT_LAG_SECONDS: '8',
+      GEO_STATUS_SYNC_MAX_STALL_SECONDS: '9',
+      GEO_REVISION: '0123abc',
+    });
+    expect(secondary.status).toEqual({
+      intervalSeconds: 5,
+      revision: '0123abc',
+      health: { statusMaxAgeSeconds: 30, eventConsumerMaxSilenceSeconds: 6, primaryMaxUnreachableSeconds: 7, maxEventLagSeconds: 8, syncMaxStallSeconds: 9 },
+    });
+    // A secondary's status reads the event lag from the primary's stream: it does not start without it.
+    expect(secondary.primary?.natsUrl).toBe('nats://primary.example:4222');
+    expect(() => loadConfig('status', SECONDARY_ENV)).toThrow(/GEO_PRIMARY_NATS_URL: missing \(required when GEO_ROLE=secondary\)/);
+    expect(() => loadConfig('status', { ...PRIMARY_ENV, GEO_STATUS_INTERVAL_SECONDS: '0' })).toThrow(/GEO_STATUS_INTERVAL_SECONDS: must be a positive integer/);
+    expect(loadConfig('registry', PRIMARY_ENV).status).toBeUndefined();
+  });
+
+  it('gives the event-log app its heartbeat interval', () => {
+    expect(loadConfig('event-log', PRIMARY_ENV).eventLog).toEqual({ heartbeatIntervalSeconds: 15 });
+    expect(loadConfig('event-log', { ...PRIMARY_ENV, GEO_EVENT_LOG_HEARTBEAT_INTERVAL_SECONDS: '2' }).eventLog).toEqual({ heartbeatIntervalSeconds: 2 });
+    expect(loadConfig('status', PRIMARY_ENV).eventLog).toBeUndefined();
+  });
+
   it('omits sections an app does not use and ignores their variables', () => {
     const config = loadConfig('gateway', { ...PRIMARY_ENV, NATS_URL: 'not a url', BLOB_STORE_KIND: 'nope' });
     expect(config.nats).toBeUndefined();

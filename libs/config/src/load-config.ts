@@ -152,6 +152,21 @@ function toAppConfig(app: AppName, values: Map<string, unknown>): AppConfig {
         : undefined,
     nugetLimits,
     registry: app === 'registry' ? { sweepIntervalSeconds: num('GEO_REGISTRY_SWEEP_INTERVAL_SECONDS') } : undefined,
+    eventLog: app === 'event-log' ? { heartbeatIntervalSeconds: num('GEO_EVENT_LOG_HEARTBEAT_INTERVAL_SECONDS') } : undefined,
+    status:
+      app === 'status'
+        ? {
+            intervalSeconds: num('GEO_STATUS_INTERVAL_SECONDS'),
+            revision: str('GEO_REVISION'),
+            health: {
+              statusMaxAgeSeconds: num('GEO_STATUS_MAX_AGE_SECONDS'),
+              eventConsumerMaxSilenceSeconds: num('GEO_STATUS_EVENT_CONSUMER_MAX_SILENCE_SECONDS'),
+              primaryMaxUnreachableSeconds: num('GEO_STATUS_PRIMARY_MAX_UNREACHABLE_SECONDS'),
+              maxEventLagSeconds: num('GEO_STATUS_MAX_EVENT_LAG_SECONDS'),
+              syncMaxStallSeconds: num('GEO_STATUS_SYNC_MAX_STALL_SECONDS'),
+            },
+          }
+        : undefined,
     syncWorker: app === 'blob-transfer' ? { concurrency: num('GEO_SYNC_WORKER_CONCURRENCY') } : undefined,
     retrieveHttp: app === 'blob-transfer' ? { host: str('GEO_BLOB_TRANSFER_HTTP_HOST'), port: num('GEO_BLOB_TRANSFER_HTTP_PORT') } : undefined,
     replication,

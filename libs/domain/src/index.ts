@@ -115,6 +115,38 @@ export {
   verifiedInPercentage,
   formatPercentage,
 } from './status/status-fields';
+export {
+  HEALTHY,
+  UNHEALTHY,
+  HEALTH_ISSUE_CODES,
+  type HealthIssueCode,
+  isHealthIssueCode,
+  type HealthIssue,
+  type SiteHealth,
+  type HealthThresholds,
+  DEFAULT_HEALTH_THRESHOLDS,
+  type Reachability,
+  type Liveness,
+  type SyncActivity,
+  type HealthSignals,
+  durationText,
+  siteHealth,
+  evaluateHealth,
+  withStatusAge,
+} from './status/health-rules';
+export { type SyncProgress, type SyncObservation, observeSyncProgress, syncActivity } from './status/sync-progress';
+export { type UnappliedEvents, eventLagSeconds } from './status/event-lag';
+export {
+  type ReplicableStatus,
+  primaryReplicableStatus,
+  secondaryReplicableStatus,
+  withPercentages,
+  type EventLogPosition,
+  type SelectiveSyncType,
+  type SiteIdentity,
+  siteIdentityOf,
+  type NodeStatus,
+} from './status/node-status';
 export { abortableSleep } from './abortable-sleep';
 export { DEFAULT_RETRY_DELAY, retryDelayMs, type RetryDelayPolicy } from './retry-delay';
 export { MicroBatcher, type MicroBatcherOptions } from './micro-batcher';

@@ -4,6 +4,15 @@ export { mapPgError, mappingPgErrors, sqlState, PgErrorCodes } from './errors';
 export { hexToBytea, byteaToHex } from './bytea-hex';
 export { replicableDdl, type ReplicableDdl, type TableDdl } from './schema/replicable-ddl';
 export {
+  replicableRowCounts,
+  replicableRowCountsDdl,
+  rowCountsDdl,
+  rowCountsSpec,
+  type RowCountsSpec,
+  type ReplicableRowCounts,
+  type ReplicableRowCountsDdl,
+} from './schema/row-counts-ddl';
+export {
   MAX_IDENTIFIER_LENGTH,
   sqlIdentifier,
   railsIndexName,
@@ -52,6 +61,10 @@ export {
 export { MigratedDatabase, type MigratedDatabaseOptions } from './migrated-database';
 export { PgReplicableCatalogRepository, DEFAULT_CATALOG_PAGE_SIZE, type ReplicableCatalog, type CatalogSite, type PgReplicableCatalogRepositoryOptions } from './repositories/replicable-catalog-repository';
 export { PgEventCursorRepository, type EventCursor, type EventCursorPosition } from './repositories/event-cursor-repository';
+export { PgEventLogHeartbeatRepository, type EventLogHeartbeat } from './repositories/event-log-heartbeat-repository';
+export { PgRegistryBacklogRepository } from './repositories/registry-backlog-repository';
+export { PgGeoNodeStatusRepository } from './repositories/geo-node-status-repository';
+export { PgGeoSiteIdentityRepository } from './repositories/geo-site-identity-repository';
 export {
   PgRegistrySweepRepository,
   DEFAULT_TIMEOUT_BATCH_SIZE,
@@ -77,3 +90,13 @@ export {
   type RegistryPage,
   type StartSyncResult,
 } from './repositories/registry-admin-repository';
+export {
+  PgRegistryVerificationRepository,
+  type RegistryVerificationRepository,
+  type RegistryVerificationClaim,
+  type RegistryVerificationResult,
+  type RecordedRegistryVerification,
+  type RegistryBlob,
+} from './repositories/registry-verification-repository';
+export { type RegistryStatusCountsReader, type PrimaryStatusCountsReader } from './repositories/status-counts';
+export { PgRegistryStatusCounts, PgPrimaryStatusCounts } from './repositories/status-counts-repository';

@@ -69,6 +69,7 @@ export {
 } from './gen/geo/v1/checksum';
 export {
   ReplicableStatus,
+  HealthIssue,
   GeoNodeStatus,
   GeoNodeStatus_ReplicablesEntry,
   GetStatusRequest,

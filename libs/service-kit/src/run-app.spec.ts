@@ -24,7 +24,8 @@ function sink() {
   return { lines, destination };
 }
 
-const ENV = { GEO_ROLE: 'primary', GEO_SITE_NAME: 'eu', DATABASE_URL: 'postgres://postgres@127.0.0.1/db', GEO_STATUS_GRPC_PORT: '0' };
+// The status app reads NATS_URL (its NATS probe, ADR 0007); the test's own `build` never connects.
+const ENV = { GEO_ROLE: 'primary', GEO_SITE_NAME: 'eu', DATABASE_URL: 'postgres://postgres@127.0.0.1/db', NATS_URL: 'nats://127.0.0.1:4222', GEO_STATUS_GRPC_PORT: '0' };
 
 function fakeTracing() {
   const calls: string[] = [];

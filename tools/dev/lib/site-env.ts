@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { APP_NAMES, grpcPortVar, grpcTargetVar, type AppName } from '@geo/config';
 
 export interface SiteEnvInput {
@@ -51,6 +53,27 @@ export const APP_MALLOC_ARENA_MAX = '2';
  */
 export const APP_RUNTIME_ARGS: readonly string[] = ['--require', 'tsx/cjs'];
 
+const WORKSPACE_ROOT = resolve(__dirname, '../../..');
+
+/**
+ * The checked-out commit (GeoNodeStatus `revision`, `GEO_REVISION`), read from `.git` files rather
+ * than by running git: `HEAD`, then the loose ref or `packed-refs`. Undefined outside a checkout.
+ */
+export function gitRevision(root = WORKSPACE_ROOT): string | undefined {
+  const read = (path: string): string | undefined => {
+    try {
+      return readFileSync(join(root, '.git', path), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const head = read('HEAD')?.trim();
+  if (head === undefined) return undefined;
+  const ref = /^ref: (\S+)$/.exec(head)?.[1];
+  const sha = ref === undefined ? head : (read(ref)?.trim() ?? read('packed-refs')?.split('\n').find((line) => line.endsWith(` ${ref}`))?.split(' ')[0]);
+  return sha !== undefined && /^[0-9a-f]{40}$/.test(sha) ? sha.slice(0, 11) : undefined;
+}
+
 /**
  * The environment every app of one local site shares: each app reads its own port and the gateway
  * reads the others' targets from the same set (see ENV_VARS in @geo/config).
@@ -70,6 +93,7 @@ export function siteEnv(input: SiteEnvInput): NodeJS.ProcessEnv {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     NODE_OPTIONS: process.env.NODE_OPTIONS ?? appNodeOptions(input.role, input.app),
     MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? APP_MALLOC_ARENA_MAX,
+    ...(process.env.GEO_REVISION === undefined ? withRevision() : {}),
     ...input.extra,
   };
   for (const app of APP_NAMES) {
@@ -79,6 +103,11 @@ export function siteEnv(input: SiteEnvInput): NodeJS.ProcessEnv {
     if (app !== 'gateway') env[grpcTargetVar(app)] = `127.0.0.1:${port}`;
   }
   return env;
+}
+
+function withRevision(): Record<string, string> {
+  const revision = gitRevision();
+  return revision === undefined ? {} : { GEO_REVISION: revision };
 }
 
 /** Polls `<url>/-/health` until it answers 200; throws with the last answer after `timeoutMs`. */

@@ -1,10 +1,8 @@
 import type { Pool } from 'pg';
-import { errorFields, isGeoError, type LoggerPort } from '@geo/domain';
+import type { LoggerPort } from '@geo/domain';
 import { withTransaction, type GeoEventWriter, type RecordedVerification, type VerificationResult, type VerificationStateRepository } from '@geo/pg';
 import type { VerificationResultSink } from '../primary/batch-verifier';
-
-/** Pauses between attempts when recording hits a retryable failure (a deadlock, a lost connection). */
-const RETRY_DELAYS_MS = [50, 200, 1000] as const;
+import { withRecordRetries } from '../shared/record-retry';
 
 export interface PgVerificationResultSinkOptions {
   readonly pool: Pool;
@@ -24,17 +22,8 @@ export interface PgVerificationResultSinkOptions {
 export class PgVerificationResultSink implements VerificationResultSink {
   constructor(private readonly options: PgVerificationResultSinkOptions) {}
 
-  async record(results: readonly VerificationResult[]): Promise<RecordedVerification[]> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await this.recordOnce(results);
-      } catch (error) {
-        const delay = RETRY_DELAYS_MS[attempt];
-        if (!isGeoError(error) || !error.retryable || delay === undefined) throw error;
-        this.options.logger.warn({ ...errorFields(error), attempt: attempt + 1, delayMs: delay }, 'checksum: recording results failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+  record(results: readonly VerificationResult[]): Promise<RecordedVerification[]> {
+    return withRecordRetries(() => this.recordOnce(results), this.options.logger);
   }
 
   private recordOnce(results: readonly VerificationResult[]): Promise<RecordedVerification[]> {

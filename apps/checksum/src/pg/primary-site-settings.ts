@@ -3,7 +3,7 @@ import {
   DEFAULT_PRIMARY_VERIFICATION_SETTINGS,
   MIN_REVERIFICATION_INTERVAL_DAYS,
   type PrimaryVerificationSettings,
-} from '../primary/capacity';
+} from '../primary/primary-verification-settings';
 
 /**
  * Reads the primary site's verification settings from `geo_sites` (GitLab `Gitlab::Geo.current_node`
@@ -19,6 +19,7 @@ export async function readPrimaryVerificationSettings(db: SqlExecutor): Promise<
     if (row === undefined) return DEFAULT_PRIMARY_VERIFICATION_SETTINGS;
     return {
       verificationMaxCapacity: Math.max(0, row.verification_max_capacity),
+      enabled: true,
       minimumReverificationIntervalDays: Math.max(MIN_REVERIFICATION_INTERVAL_DAYS, row.minimum_reverification_interval),
     };
   });

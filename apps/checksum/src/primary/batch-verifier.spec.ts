@@ -1,6 +1,6 @@
 import { ErrorCodes, UnavailableError, type LoggerPort } from '@geo/domain';
 import type { RecordedVerification, VerificationClaim, VerificationResult } from '@geo/pg';
-import type { ChecksumOutcome } from './blob-checksum';
+import type { ChecksumOutcome } from '../shared/blob-checksum';
 import { BatchVerifier } from './batch-verifier';
 
 const now = new Date('2026-11-25T12:00:00Z');

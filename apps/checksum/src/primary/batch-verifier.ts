@@ -1,6 +1,6 @@
 import { errorFields, ErrorCodes, GeoError, isGeoError, mathRandomJitter, type JitterSource, type LoggerPort } from '@geo/domain';
 import type { RecordedVerification, VerificationClaim, VerificationResult } from '@geo/pg';
-import type { BlobChecksummer, ChecksumOutcome } from './blob-checksum';
+import type { BlobChecksummer, ChecksumOutcome } from '../shared/blob-checksum';
 import { verificationResultFor } from './verification-result';
 
 /**

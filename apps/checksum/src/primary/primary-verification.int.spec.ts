@@ -24,7 +24,7 @@ import {
 } from '../test-support/symbol-fixtures';
 import { buildPrimary, type PrimaryParts, type PrimaryTuning } from '../wiring';
 import { BatchVerifier } from './batch-verifier';
-import { StreamingBlobChecksummer } from './blob-checksum';
+import { StreamingBlobChecksummer } from '../shared/blob-checksum';
 import { PrimaryVerificationWorker } from './primary-verification-worker';
 import { VerificationMaintenance } from './verification-maintenance';
 

@@ -1,6 +1,6 @@
 import { VERIFICATION_ERROR_MESSAGE, type VerificationState } from '@geo/domain';
 import type { VerificationClaim } from '@geo/pg';
-import { NOT_CHECKSUMMABLE_MESSAGE } from './blob-checksum';
+import { NOT_CHECKSUMMABLE_MESSAGE } from '../shared/blob-checksum';
 import { verificationResultFor } from './verification-result';
 
 const now = new Date('2026-11-25T12:00:00.000Z');

@@ -1,6 +1,6 @@
 import { applyVerificationEvent, verificationErrorEvent, type TransitionContext, type VerificationEventInput } from '@geo/domain';
 import type { VerificationClaim, VerificationResult } from '@geo/pg';
-import type { ChecksumOutcome } from './blob-checksum';
+import type { ChecksumOutcome } from '../shared/blob-checksum';
 
 /**
  * The row a claim ends in (GitLab `track_checksum_attempt!`): a checksum moves it to succeeded

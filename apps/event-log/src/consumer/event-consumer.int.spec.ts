@@ -343,6 +343,9 @@ describe('event-log consumer against PostgreSQL and JetStream', () => {
     // connection could take the next message and hold it until the ack wait.
     await first.consumer.stop();
     await first.link.stop();
+    // The server learns of the closed connection asynchronously; a message published before it did
+    // could still go to the dead pull request and wait out the ack wait (seen under load).
+    await waitFor(async () => (await jsm.consumers.info(stream.name, eventConsumerName(siteName))).num_waiting === 0, 'the old pull request gone');
 
     await created(703, 3); // while the site is down: applied after the restart
     await startConsumer(catalogue, { startAt: 'new' });
@@ -383,18 +386,23 @@ describe('event-log consumer across a NATS outage (private nats-server)', () => 
     await publishTo(nats.url, [1]);
     const { consumer } = await startConsumer(catalogue, { natsUrl: nats.url, fetchExpiresMs: 30_000 });
     await waitFor(async () => (await registries()).length === 1, 'the first event applied');
+    // What the heartbeat records (ADR 0007): reading while pulling from a connected stream, not during the outage.
+    await waitFor(() => consumer.isReading(), 'the consumer reading the stream');
 
     await nats.stop();
     await waitFor(() => !consumer.status().connected, 'the link noticing the outage');
+    expect(consumer.isReading()).toBe(false);
     await nats.start();
     await waitFor(() => consumer.status().connected, 'the link reconnected', 10_000);
     await publishTo(nats.url, [2, 3]);
     await waitFor(async () => (await registries()).length === 3, 'the events published after the restart applied', 15_000);
     expect(consumer.status().lastEventId).toBe(3);
+    await waitFor(() => consumer.isReading(), 'the consumer reading again after the restart');
 
     // Idle in a 30 s pull: stopping must not wait for it to expire.
     const stopping = Date.now();
     await consumer.stop();
     expect(Date.now() - stopping).toBeLessThan(1000);
+    expect(consumer.isReading()).toBe(false);
   }, 30_000);
 });

@@ -113,6 +113,8 @@ export class EventConsumer implements Component {
   private cursorLoadFailed = false;
   /** Consecutive batches that failed retryably (the backoff exponent). */
   private applyFailures = 0;
+  /** The last pull request to the primary's stream succeeded (cleared by a failed read or a lost session). */
+  private pulling = false;
   private state: Omit<EventConsumerStatus, 'connected'> = { lastEventId: null, lastEventAt: null, lastAppliedAt: null };
 
   constructor(private readonly options: EventConsumerOptions) {
@@ -139,6 +141,14 @@ export class EventConsumer implements Component {
     return { ...this.state, connected: this.options.link.session() !== undefined };
   }
 
+  /**
+   * Whether the consumer is reading the primary's stream right now: running, connected, and its last
+   * pull request was accepted. What the heartbeat records (ConsumerHeartbeat, ADR 0007).
+   */
+  isReading(): boolean {
+    return this.pulling && this.options.link.session() !== undefined;
+  }
+
   /** Starts the loop in the background: the primary's NATS or the database being down must not block start-up. */
   async start(): Promise<void> {
     this.task.start();
@@ -157,6 +167,7 @@ export class EventConsumer implements Component {
       await this.loadCursor();
       const session = this.options.link.session();
       if (session === undefined) {
+        this.pulling = false;
         // The link logs its own outage; just wait for it to come back.
         await abortableSleep(Math.min(this.retryDelay.initialMs, 500), signal);
         continue;
@@ -164,10 +175,12 @@ export class EventConsumer implements Component {
       try {
         const consumer = await this.consumerOf(session);
         const messages = await consumer.fetch({ max_messages: this.batchSize, expires: this.fetchExpiresMs });
+        this.pulling = true;
         if (readFailures > 0) logger.info({ failedAttempts: readFailures }, 'event-log consumer: reading the primary stream again');
         readFailures = 0;
         await this.drain(messages, signal);
       } catch (error) {
+        this.pulling = false;
         if (signal.aborted) break;
         this.ensuredEpoch = undefined; // the consumer or stream may be gone: ensure again
         readFailures += 1;
@@ -176,6 +189,7 @@ export class EventConsumer implements Component {
         await abortableSleep(delayMs, signal);
       }
     }
+    this.pulling = false;
     logger.info({}, 'event-log consumer: stopped');
   }
 

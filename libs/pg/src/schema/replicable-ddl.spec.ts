@@ -1,6 +1,7 @@
 import { defineReplicable } from '@geo/domain';
 import { packagesNugetSymbol } from '@geo/replicables';
 import { replicableDdl } from './replicable-ddl';
+import { replicableRowCountsDdl } from './row-counts-ddl';
 
 // A second, hypothetical type: nothing in the generator may be specific to NuGet symbols.
 const packageFile = defineReplicable({
@@ -29,12 +30,14 @@ describe('replicableDdl', () => {
     expect(replicableDdl(packagesNugetSymbol).registry.statements.join('\n')).not.toMatch(/REFERENCES|FOREIGN KEY/);
   });
 
-  it('emits one CREATE TABLE then the indexes, per table', () => {
+  it('emits one CREATE TABLE, then the indexes, then the status counters of its database', () => {
     const { registry, states } = replicableDdl(packagesNugetSymbol);
+    const counters = replicableRowCountsDdl(packagesNugetSymbol);
     expect(registry.statements[0]).toMatch(/^CREATE TABLE packages_nuget_symbol_registry \(/);
-    expect(registry.statements.slice(1).every((s) => s.startsWith('CREATE '))).toBe(true);
-    expect(registry.statements).toHaveLength(7);
+    expect(registry.statements.slice(1, 7).every((s) => s.startsWith('CREATE INDEX ') || s.startsWith('CREATE UNIQUE INDEX '))).toBe(true);
+    expect(registry.statements.slice(7)).toEqual(counters.secondary);
     expect(states.statements[0]).toMatch(/^CREATE TABLE packages_nuget_symbol_states \(/);
-    expect(states.statements).toHaveLength(6);
+    expect(states.statements.slice(1, 6).every((s) => s.startsWith('CREATE INDEX ') || s.startsWith('CREATE UNIQUE INDEX '))).toBe(true);
+    expect(states.statements.slice(6)).toEqual(counters.primary);
   });
 });

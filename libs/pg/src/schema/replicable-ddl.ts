@@ -1,7 +1,11 @@
 import { SyncStates, VerificationStates, type ReplicableDefinition } from '@geo/domain';
 import { gitlabTextLimitCheckName, railsForeignKeyName, railsIndexName, sqlIdentifier } from './naming';
+import { replicableRowCountsDdl } from './row-counts-ddl';
 
-/** DDL for one table: statements to run in order inside the migration's transaction. */
+/**
+ * DDL for one table: statements to run in order inside the migration's transaction. The table's
+ * status counters (row-counts-ddl.ts) come last.
+ */
 export interface TableDdl {
   readonly table: string;
   readonly statements: readonly string[];
@@ -134,8 +138,16 @@ function statesDdl(def: ReplicableDefinition): TableDdl {
 /**
  * The registry and verification-state table DDL of a replicable, derived only from its definition
  * (`registryTable`, `stateTable`, `modelForeignKey`, `source.table`): the seed issue's two Rails
- * migrations, as GitLab's structure.sql renders them. A new type never hand-copies this DDL.
+ * migrations, as GitLab's structure.sql renders them, each followed by the status counters of its
+ * database (ADR 0006: the registry's on secondaries; the model table's and the states table's on
+ * the primary). A new type never hand-copies this DDL.
  */
 export function replicableDdl(def: ReplicableDefinition): ReplicableDdl {
-  return { registry: registryDdl(def), states: statesDdl(def) };
+  const registry = registryDdl(def);
+  const states = statesDdl(def);
+  const counters = replicableRowCountsDdl(def);
+  return {
+    registry: { table: registry.table, statements: [...registry.statements, ...counters.secondary] },
+    states: { table: states.table, statements: [...states.statements, ...counters.primary] },
+  };
 }

@@ -41,6 +41,8 @@ const REGISTRY_INDEXES: Record<string, string> = {
   packages_nuget_symbol_registry_failed_verification: `CREATE INDEX packages_nuget_symbol_registry_failed_verification ON ${R} USING btree (verification_retry_at NULLS FIRST) WHERE ((state = 2) AND (verification_state = 3))`,
   packages_nuget_symbol_registry_needs_verification: `CREATE INDEX packages_nuget_symbol_registry_needs_verification ON ${R} USING btree (verification_state) WHERE ((state = 2) AND (verification_state = ANY (ARRAY[0, 3])))`,
   packages_nuget_symbol_registry_pending_verification: `CREATE INDEX packages_nuget_symbol_registry_pending_verification ON ${R} USING btree (verified_at NULLS FIRST) WHERE ((state = 2) AND (verification_state = 0))`,
+  // Added by migration 20261125100003 for the secondary's verification timeout sweep.
+  index_packages_nuget_symbol_registry_verification_started: `CREATE INDEX index_packages_nuget_symbol_registry_verification_started ON ${R} USING btree (verification_started_at) WHERE (verification_state = 1)`,
 };
 
 // Constraint names as in GitLab's ee/db/geo/structure.sql.

@@ -48,14 +48,25 @@ export interface ReplicableStatus {
   verifiedInPercentage: number;
 }
 
+/** One reason a site is unhealthy (ADR 0007). */
+export interface HealthIssue {
+  /**
+   * Stable cause: "status_stale", "database_unreachable", "nats_unreachable", "event_consumer_silent",
+   * "primary_unreachable", "event_lag_high" or "sync_stalled".
+   */
+  code: string;
+  /** A sentence naming the cause, e.g. "NATS unreachable: …". */
+  message: string;
+}
+
 export interface GeoNodeStatus {
+  /**
+   * The site's `geo_sites.id`; 0 while unknown (the site is not registered on the primary, or a
+   * secondary has not reached it yet).
+   */
   geoNodeId: number;
   /** Site name (GitLab `geo_nodes.name`). */
   name: string;
-  /** Absent when database replication is not enabled. */
-  dbReplicationLagSeconds?:
-    | number
-    | undefined;
   /** Newest event on the primary's log. */
   lastEventId?: number | undefined;
   lastEventTimestamp?:
@@ -66,7 +77,11 @@ export interface GeoNodeStatus {
   cursorLastEventTimestamp?:
     | Date
     | undefined;
-  /** Secondary only: seconds between last_event_timestamp and cursor_last_event_timestamp. */
+  /**
+   * Secondary only: age in seconds of the oldest event of the primary's GEO_EVENTS stream this site
+   * has not applied yet; 0 when caught up; absent on a primary and when unknown. Replaces GitLab's
+   * db_replication_lag_seconds (ADR 0007).
+   */
   eventLagSeconds?: number | undefined;
   version: string;
   revision: string;
@@ -78,19 +93,29 @@ export interface GeoNodeStatus {
   lastSuccessfulStatusCheckTimestamp?:
     | Date
     | undefined;
-  /** updated_at is less than 60 minutes old and status_message is blank or "Healthy". */
+  /**
+   * No health issue holds (ADR 0007; GitLab: updated_at less than 60 minutes old and a blank
+   * status_message).
+   */
   healthy: boolean;
-  /** "Healthy" or the status message. */
+  /** "Healthy", or every issue's message joined with "; ". */
   health: string;
   /** "Healthy" or "Unhealthy". */
   healthStatus: string;
-  /** Output of the site's health check; empty when healthy. */
+  /** The issues' messages joined with "; "; empty when healthy. */
   statusMessage: string;
   /**
    * Per-type counters keyed by replicable name (e.g. "packages_nuget_symbol"), so adding a type never
    * changes this file.
    */
   replicables: { [key: string]: ReplicableStatus };
+  /** Why the site is unhealthy, in a fixed order of codes; empty when healthy. */
+  healthIssues: HealthIssue[];
+  /**
+   * Secondary only: status pushes to the primary that failed since its status service started
+   * (GitLab's `geo_status_failed_total` counter).
+   */
+  statusFailedTotal?: number | undefined;
 }
 
 export interface GeoNodeStatus_ReplicablesEntry {
@@ -99,7 +124,10 @@ export interface GeoNodeStatus_ReplicablesEntry {
 }
 
 export interface GetStatusRequest {
-  /** Absent: this site's current status. */
+  /**
+   * Absent: this site's current status (computed on demand, or the last one when younger than 10 s).
+   * Set: the status stored for that site (primary), or this site's own when the id is its own.
+   */
   geoNodeId?: number | undefined;
 }
 
@@ -114,11 +142,18 @@ export interface ListStatusesResponse {
   statuses: GeoNodeStatus[];
 }
 
+/**
+ * Authenticated with the secondary's GL-Geo JWT; its data claim binds {"purpose": "geo_status"}. The
+ * primary takes the site's identity (geo_node_id, name, selective sync) from its own geo_sites row,
+ * never from the message.
+ */
 export interface ReportStatusRequest {
   status?: GeoNodeStatus | undefined;
 }
 
 export interface ReportStatusResponse {
+  /** The reporting site's `geo_sites.id` on the primary. */
+  geoNodeId: number;
 }
 
 function createBaseReplicableStatus(): ReplicableStatus {
@@ -423,11 +458,95 @@ export const ReplicableStatus: MessageFns<ReplicableStatus> = {
   },
 };
 
+function createBaseHealthIssue(): HealthIssue {
+  return { code: "", message: "" };
+}
+
+export const HealthIssue: MessageFns<HealthIssue> = {
+  encode(message: HealthIssue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HealthIssue {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHealthIssue();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HealthIssue {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: HealthIssue): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HealthIssue>, I>>(base?: I): HealthIssue {
+    return HealthIssue.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HealthIssue>, I>>(object: I): HealthIssue {
+    const message = createBaseHealthIssue();
+    message.code = object.code ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
 function createBaseGeoNodeStatus(): GeoNodeStatus {
   return {
     geoNodeId: 0,
     name: "",
-    dbReplicationLagSeconds: undefined,
     lastEventId: undefined,
     lastEventTimestamp: undefined,
     cursorLastEventId: undefined,
@@ -444,6 +563,8 @@ function createBaseGeoNodeStatus(): GeoNodeStatus {
     healthStatus: "",
     statusMessage: "",
     replicables: {},
+    healthIssues: [],
+    statusFailedTotal: undefined,
   };
 }
 
@@ -454,9 +575,6 @@ export const GeoNodeStatus: MessageFns<GeoNodeStatus> = {
     }
     if (message.name !== "") {
       writer.uint32(18).string(message.name);
-    }
-    if (message.dbReplicationLagSeconds !== undefined) {
-      writer.uint32(24).int64(message.dbReplicationLagSeconds);
     }
     if (message.lastEventId !== undefined) {
       writer.uint32(32).int64(message.lastEventId);
@@ -510,6 +628,12 @@ export const GeoNodeStatus: MessageFns<GeoNodeStatus> = {
     globalThis.Object.entries(message.replicables).forEach(([key, value]: [string, ReplicableStatus]) => {
       GeoNodeStatus_ReplicablesEntry.encode({ key: key as any, value }, writer.uint32(154).fork()).join();
     });
+    for (const v of message.healthIssues) {
+      HealthIssue.encode(v!, writer.uint32(162).fork()).join();
+    }
+    if (message.statusFailedTotal !== undefined) {
+      writer.uint32(168).int64(message.statusFailedTotal);
+    }
     return writer;
   },
 
@@ -540,14 +664,6 @@ export const GeoNodeStatus: MessageFns<GeoNodeStatus> = {
             }
 
             message.name = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.dbReplicationLagSeconds = longToNumber(reader.int64());
             continue;
           }
           case 4: {
@@ -691,6 +807,22 @@ export const GeoNodeStatus: MessageFns<GeoNodeStatus> = {
             }
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.healthIssues.push(HealthIssue.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.statusFailedTotal = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -711,11 +843,6 @@ export const GeoNodeStatus: MessageFns<GeoNodeStatus> = {
         ? globalThis.Number(object.geo_node_id)
         : 0,
       name: isSet(object.name) ? globalThis.String(object.name) : "",
-      dbReplicationLagSeconds: isSet(object.dbReplicationLagSeconds)
-        ? globalThis.Number(object.dbReplicationLagSeconds)
-        : isSet(object.db_replication_lag_seconds)
-        ? globalThis.Number(object.db_replication_lag_seconds)
-        : undefined,
       lastEventId: isSet(object.lastEventId)
         ? globalThis.Number(object.lastEventId)
         : isSet(object.last_event_id)
@@ -789,6 +916,16 @@ export const GeoNodeStatus: MessageFns<GeoNodeStatus> = {
           {},
         )
         : {},
+      healthIssues: globalThis.Array.isArray(object?.healthIssues)
+        ? object.healthIssues.map((e: any) => HealthIssue.fromJSON(e))
+        : globalThis.Array.isArray(object?.health_issues)
+        ? object.health_issues.map((e: any) => HealthIssue.fromJSON(e))
+        : [],
+      statusFailedTotal: isSet(object.statusFailedTotal)
+        ? globalThis.Number(object.statusFailedTotal)
+        : isSet(object.status_failed_total)
+        ? globalThis.Number(object.status_failed_total)
+        : undefined,
     };
   },
 
@@ -799,9 +936,6 @@ export const GeoNodeStatus: MessageFns<GeoNodeStatus> = {
     }
     if (message.name !== "") {
       obj.name = message.name;
-    }
-    if (message.dbReplicationLagSeconds !== undefined) {
-      obj.dbReplicationLagSeconds = Math.round(message.dbReplicationLagSeconds);
     }
     if (message.lastEventId !== undefined) {
       obj.lastEventId = Math.round(message.lastEventId);
@@ -857,6 +991,12 @@ export const GeoNodeStatus: MessageFns<GeoNodeStatus> = {
         });
       }
     }
+    if (message.healthIssues?.length) {
+      obj.healthIssues = message.healthIssues.map((e) => HealthIssue.toJSON(e));
+    }
+    if (message.statusFailedTotal !== undefined) {
+      obj.statusFailedTotal = Math.round(message.statusFailedTotal);
+    }
     return obj;
   },
 
@@ -867,7 +1007,6 @@ export const GeoNodeStatus: MessageFns<GeoNodeStatus> = {
     const message = createBaseGeoNodeStatus();
     message.geoNodeId = object.geoNodeId ?? 0;
     message.name = object.name ?? "";
-    message.dbReplicationLagSeconds = object.dbReplicationLagSeconds ?? undefined;
     message.lastEventId = object.lastEventId ?? undefined;
     message.lastEventTimestamp = object.lastEventTimestamp ?? undefined;
     message.cursorLastEventId = object.cursorLastEventId ?? undefined;
@@ -892,6 +1031,8 @@ export const GeoNodeStatus: MessageFns<GeoNodeStatus> = {
       },
       {},
     );
+    message.healthIssues = object.healthIssues?.map((e) => HealthIssue.fromPartial(e)) || [];
+    message.statusFailedTotal = object.statusFailedTotal ?? undefined;
     return message;
   },
 };
@@ -1320,11 +1461,14 @@ export const ReportStatusRequest: MessageFns<ReportStatusRequest> = {
 };
 
 function createBaseReportStatusResponse(): ReportStatusResponse {
-  return {};
+  return { geoNodeId: 0 };
 }
 
 export const ReportStatusResponse: MessageFns<ReportStatusResponse> = {
-  encode(_: ReportStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: ReportStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.geoNodeId !== 0) {
+      writer.uint32(8).int64(message.geoNodeId);
+    }
     return writer;
   },
 
@@ -1341,6 +1485,14 @@ export const ReportStatusResponse: MessageFns<ReportStatusResponse> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.geoNodeId = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1353,20 +1505,30 @@ export const ReportStatusResponse: MessageFns<ReportStatusResponse> = {
     }
   },
 
-  fromJSON(_: any): ReportStatusResponse {
-    return {};
+  fromJSON(object: any): ReportStatusResponse {
+    return {
+      geoNodeId: isSet(object.geoNodeId)
+        ? globalThis.Number(object.geoNodeId)
+        : isSet(object.geo_node_id)
+        ? globalThis.Number(object.geo_node_id)
+        : 0,
+    };
   },
 
-  toJSON(_: ReportStatusResponse): unknown {
+  toJSON(message: ReportStatusResponse): unknown {
     const obj: any = {};
+    if (message.geoNodeId !== 0) {
+      obj.geoNodeId = Math.round(message.geoNodeId);
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<ReportStatusResponse>, I>>(base?: I): ReportStatusResponse {
     return ReportStatusResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ReportStatusResponse>, I>>(_: I): ReportStatusResponse {
+  fromPartial<I extends Exact<DeepPartial<ReportStatusResponse>, I>>(object: I): ReportStatusResponse {
     const message = createBaseReportStatusResponse();
+    message.geoNodeId = object.geoNodeId ?? 0;
     return message;
   },
 };

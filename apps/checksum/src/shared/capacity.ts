@@ -1,19 +1,13 @@
-/** `geo_sites.verification_max_capacity` when the primary has no row (GitLab's column default). */
+/** `geo_sites.verification_max_capacity` when the site's row is not known (GitLab's column default). */
 export const DEFAULT_VERIFICATION_MAX_CAPACITY = 100;
-/** `geo_sites.minimum_reverification_interval` (days) when the primary has no row; GitLab's minimum is 1. */
-export const DEFAULT_MINIMUM_REVERIFICATION_INTERVAL_DAYS = 7;
-export const MIN_REVERIFICATION_INTERVAL_DAYS = 1;
 
-/** The primary site's verification knobs, read from its `geo_sites` row. */
-export interface PrimaryVerificationSettings {
+/** The site settings every verification worker schedules by (primary and secondary faces). */
+export interface VerificationCapacitySettings {
+  /** The site's `geo_sites.verification_max_capacity`, shared by its verification-enabled types. */
   readonly verificationMaxCapacity: number;
-  readonly minimumReverificationIntervalDays: number;
+  /** False when the site is disabled: no batch starts (GitLab runs no Geo jobs for a disabled site). */
+  readonly enabled: boolean;
 }
-
-export const DEFAULT_PRIMARY_VERIFICATION_SETTINGS: PrimaryVerificationSettings = Object.freeze({
-  verificationMaxCapacity: DEFAULT_VERIFICATION_MAX_CAPACITY,
-  minimumReverificationIntervalDays: DEFAULT_MINIMUM_REVERIFICATION_INTERVAL_DAYS,
-});
 
 /**
  * Concurrent verification batches per type (GitLab `verification_max_capacity_per_replicator_class`):

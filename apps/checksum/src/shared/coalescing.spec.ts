@@ -1,5 +1,5 @@
 import type { RecordedVerification, StoredVerificationState, VerificationClaim, VerificationResult } from '@geo/pg';
-import { CoalescingResultSink, coalescingClaimer } from './coalescing';
+import { CoalescingResultSink, coalescingClaimer, PRIMARY_CLAIM_KEYS } from './coalescing';
 
 function claim(id: number, startedAtMs = 1_000): VerificationClaim {
   const state: StoredVerificationState = {
@@ -62,6 +62,7 @@ describe('CoalescingResultSink', () => {
           return results.filter((r) => r.claim.state.id !== 4).map((r) => recorded(r.claim));
         },
       },
+      PRIMARY_CLAIM_KEYS,
       { maxInputs: 10, maxInFlight: 1 },
     );
     const lone = sink.record([succeeded(claim(1))]);
@@ -88,6 +89,7 @@ describe('CoalescingResultSink', () => {
           return results.some((r) => r.claim === current) ? [recorded(current)] : [];
         },
       },
+      PRIMARY_CLAIM_KEYS,
       { maxInputs: 10, maxInFlight: 1 },
     );
     const blocker = sink.record([succeeded(claim(1))]);
