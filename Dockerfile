@@ -12,6 +12,9 @@ ENV NODE_ENV=production
 # (SECONDARY_APP_NODE_OPTIONS), which keeps each of their services under 200 MB RSS; the primary's
 # blob-transfer uses --max-semi-space-size=16 instead (docker-compose.yml), as it serves every blob.
 ENV NODE_OPTIONS="--max-semi-space-size=2" MALLOC_ARENA_MAX=2
+# GeoNodeStatus `revision`: `docker build --build-arg GEO_REVISION=$(git rev-parse HEAD) .`
+ARG GEO_REVISION=unknown
+ENV GEO_REVISION=${GEO_REVISION}
 WORKDIR /srv
 COPY --from=deps /srv/node_modules ./node_modules
 COPY package.json tsconfig.base.json tsconfig.json ./
