@@ -21,7 +21,10 @@ COPY package.json tsconfig.base.json tsconfig.json ./
 COPY apps ./apps
 COPY libs ./libs
 COPY tools/bin ./tools/bin
+# Container health check (docker-compose.yml `healthcheck:`): plain node, gRPC health or HTTP.
+COPY tools/docker/healthcheck.cjs ./tools/docker/healthcheck.cjs
 USER node
-# tsx runs the TypeScript sources with the workspace path aliases (ADR 0001).
+# tsx runs the TypeScript sources with the workspace path aliases (ADR 0001). `cli` as the app runs
+# the `geo` CLI (apps/cli), e.g. `docker run geo-nuget cli db migrate --role primary --database-url …`.
 ENTRYPOINT ["sh", "-c", "exec node --require tsx/cjs apps/\"$0\"/src/main.ts \"$@\""]
 CMD ["gateway"]
