@@ -16,8 +16,7 @@ import { createChannelClient, unary } from '@geo/grpc';
 import { ensureStream, geoEventsStream } from '@geo/nats';
 import { createPool, migrate } from '@geo/pg';
 import { StatusServiceClient, type GeoNodeStatus } from '@geo/proto';
-import { createTestDatabase, freePort, privateNatsServer, type PrivateNatsServer, type TestDatabase, uniqueName } from '@geo/testing';
-import { appProcess, type AppProcess } from './test-support/app-process';
+import { appProcess, type AppProcess, createTestDatabase, freePort, privateNatsServer, type PrivateNatsServer, type TestDatabase, uniqueName } from '@geo/testing';
 
 jest.setTimeout(240_000);
 

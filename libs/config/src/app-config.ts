@@ -45,6 +45,8 @@ export type NugetLimits = PackageLimits;
 export interface GatewayConfig {
   readonly http: { readonly host: string; readonly port: number };
   readonly adminToken: string;
+  /** Valid tokens without admin rights (`GEO_NON_ADMIN_TOKENS`): admin-only APIs answer them 403. */
+  readonly nonAdminTokens: readonly string[];
   /** Secondaries: the primary's public HTTP address, where symbol requests not served locally are proxied. */
   readonly primaryHttpUrl: string | undefined;
 }

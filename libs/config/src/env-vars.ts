@@ -16,7 +16,7 @@ import {
   primaryGrpcUrlVar,
   type AppName,
 } from './apps';
-import { bool, grpcTarget, host, nonEmpty, oneOf, port, positiveInt, token, urlWith } from './value-schemas';
+import { bool, grpcTarget, host, nonEmpty, oneOf, port, positiveInt, token, tokenList, urlWith } from './value-schemas';
 
 /**
  * When a variable must be set:
@@ -324,6 +324,16 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
     description: 'Admin token for the admin HTTP APIs (`PRIVATE-TOKEN` header or `Authorization: Bearer`); ≥ 20 characters.',
     apps: ['gateway'],
     schema: token,
+    secret: true,
+  },
+  {
+    name: 'GEO_NON_ADMIN_TOKENS',
+    required: 'no',
+    default: undefined,
+    description:
+      'Comma-separated tokens of non-admin users (each ≥ 20 characters): the admin-only APIs (sites, status, namespaces/projects, GraphQL) answer them 403 instead of 401, as GitLab does for a valid token without admin rights.',
+    apps: ['gateway'],
+    schema: tokenList,
     secret: true,
   },
   ...nugetLimitVars,

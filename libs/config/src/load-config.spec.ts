@@ -33,7 +33,11 @@ function configError(fn: () => unknown): ConfigError {
 describe('loadConfig: the gateway', () => {
   it('reads its HTTP server, admin token, sibling targets and the package size limit', () => {
     const config = loadConfig('gateway', { ...PRIMARY_ENV, GEO_GATEWAY_HTTP_PORT: '0', GEO_NUGET_GRPC_TARGET: 'nuget.internal:7000', NUGET_MAX_PACKAGE_BYTES: '1024' });
-    expect(config.gateway).toEqual({ http: { host: '127.0.0.1', port: 0 }, adminToken: PRIMARY_ENV.GEO_ADMIN_TOKEN });
+    expect(config.gateway).toEqual({ http: { host: '127.0.0.1', port: 0 }, adminToken: PRIMARY_ENV.GEO_ADMIN_TOKEN, nonAdminTokens: [] });
+    expect(loadConfig('gateway', { ...PRIMARY_ENV, GEO_NON_ADMIN_TOKENS: ' reader-token-0123456789 , other-reader-token-01234 ' }).gateway?.nonAdminTokens).toEqual([
+      'reader-token-0123456789',
+      'other-reader-token-01234',
+    ]);
     expect(config.siblings).toEqual({
       nuget: 'nuget.internal:7000',
       'event-log': '127.0.0.1:50053',
@@ -209,6 +213,7 @@ describe('loadConfig: invalid environments name every bad variable', () => {
     ['port not a number', 'registry', { ...PRIMARY_ENV, GEO_REGISTRY_GRPC_PORT: 'http' }, /GEO_REGISTRY_GRPC_PORT: must be an integer port/],
     ['port out of range', 'status', { ...PRIMARY_ENV, GEO_STATUS_GRPC_PORT: '70000' }, /GEO_STATUS_GRPC_PORT: must be an integer port .*\(got "70000"\)/],
     ['negative port', 'status', { ...PRIMARY_ENV, GEO_STATUS_GRPC_PORT: '-1' }, /GEO_STATUS_GRPC_PORT: must be an integer port/],
+    ['short non-admin token', 'gateway', { ...PRIMARY_ENV, GEO_NON_ADMIN_TOKENS: 'reader-token-0123456789,short' }, /GEO_NON_ADMIN_TOKENS: must be comma-separated tokens of at least 20 characters without whitespace$/m],
     ['bad URL', 'event-log', { ...PRIMARY_ENV, NATS_URL: 'localhost 4222' }, /NATS_URL: must be a URL with scheme nats:\/\//],
     ['URL with wrong scheme', 'registry', { ...PRIMARY_ENV, DATABASE_URL: 'mysql://db/geo' }, /DATABASE_URL: must be a URL with scheme postgres:\/\//],
     ['bad boolean', 'registry', { ...PRIMARY_ENV, GEO_PACKAGES_NUGET_SYMBOL_REPLICATION: 'yes' }, /GEO_PACKAGES_NUGET_SYMBOL_REPLICATION: must be true, false, 1 or 0/],

@@ -147,6 +147,7 @@ function toAppConfig(app: AppName, values: Map<string, unknown>): AppConfig {
         ? {
             http: { host: str('GEO_GATEWAY_HTTP_HOST'), port: num('GEO_GATEWAY_HTTP_PORT') },
             adminToken: str('GEO_ADMIN_TOKEN'),
+            nonAdminTokens: (values.get('GEO_NON_ADMIN_TOKENS') as string[] | undefined) ?? [],
             primaryHttpUrl: opt('GEO_PRIMARY_HTTP_URL'),
           }
         : undefined,

@@ -49,3 +49,9 @@ export const grpcTarget = z
 export const token = z
   .string()
   .regex(/^\S{20,}$/, { error: 'must be at least 20 characters without whitespace' });
+
+/** Comma-separated `token`s; empty means none. */
+export const tokenList = z
+  .string()
+  .transform((v) => v.split(',').map((t) => t.trim()).filter((t) => t !== ''))
+  .refine((tokens) => tokens.every((t) => /^\S{20,}$/.test(t)), { error: 'must be comma-separated tokens of at least 20 characters without whitespace' });

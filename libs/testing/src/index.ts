@@ -27,3 +27,4 @@ export {
 export { freePort } from './free-port';
 export { recordingLogger, type LogLine } from './recording-logger';
 export { waitFor } from './wait-for';
+export { appProcess, type AppProcess } from './app-process';

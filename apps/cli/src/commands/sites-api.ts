@@ -21,6 +21,18 @@ export interface CreatedSiteJson extends SiteJson {
   readonly secret_access_key?: string;
 }
 
+/** A site's status as `/api/v4/geo_sites/status` answers it (GitLab's `GeoSiteStatus`; fields by name). */
+export interface SiteStatusJson {
+  readonly geo_node_id: number | null;
+  readonly healthy: boolean;
+  readonly health: string;
+  readonly health_status: string;
+  readonly [field: string]: unknown;
+}
+
+/** GitLab's largest page. */
+const STATUS_PAGE_SIZE = 100;
+
 export interface SitesApiOptions {
   /** The gateway's base URL, e.g. `http://127.0.0.1:8080`. */
   readonly baseUrl: string;
@@ -32,7 +44,7 @@ export interface SitesApiOptions {
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCodes));
 
 /**
- * The gateway's sites admin REST API. Failures come back as the GeoError the gateway answered
+ * The gateway's sites admin REST API (sites and their statuses). Failures come back as the GeoError the gateway answered
  * (same code and message), or UNAVAILABLE when the gateway cannot be reached.
  */
 export class SitesApi {
@@ -46,6 +58,19 @@ export class SitesApi {
 
   list(): Promise<SiteJson[]> {
     return this.request<SiteJson[]>('GET', '/api/v4/geo_sites');
+  }
+
+  /**
+   * Every status the gateway's site knows (`GET /api/v4/geo_sites/status`), all pages: GitLab's
+   * pagination caps a page at 100, so pages are read until one comes back short.
+   */
+  async statuses(): Promise<SiteStatusJson[]> {
+    const all: SiteStatusJson[] = [];
+    for (let page = 1; ; page += 1) {
+      const batch = await this.request<SiteStatusJson[]>('GET', `/api/v4/geo_sites/status?per_page=${STATUS_PAGE_SIZE}&page=${page}`);
+      all.push(...batch);
+      if (batch.length < STATUS_PAGE_SIZE) return all;
+    }
   }
 
   create(body: Readonly<Record<string, unknown>>): Promise<CreatedSiteJson> {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { requireAdminToken } from '../http/admin-auth';
+import { requireAdminToken, type AdminTokens } from '../http/admin-auth';
 import { parseJsonBody, positiveId, requiredText } from '../http/json-body';
 import { parseId } from '../http/route-params';
 import type { NugetApi } from '../nuget/nuget-api';
@@ -8,7 +8,7 @@ import { namespaceJson, projectJson } from './namespace-project-json';
 
 export interface NamespaceProjectRoutesOptions {
   readonly nuget: NugetApi;
-  readonly adminToken: string;
+  readonly tokens: AdminTokens;
 }
 
 const createNamespaceBody = z.strictObject({
@@ -31,7 +31,7 @@ const createProjectBody = z.strictObject({
  */
 export async function namespaceProjectRoutes(app: FastifyInstance, options: NamespaceProjectRoutesOptions): Promise<void> {
   const { nuget } = options;
-  app.addHook('onRequest', requireAdminToken(options.adminToken));
+  app.addHook('onRequest', requireAdminToken(options.tokens));
 
   app.post('/api/v4/namespaces', async (request, reply) => {
     const body = parseJsonBody(createNamespaceBody, request.body);

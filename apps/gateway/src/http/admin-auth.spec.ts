@@ -1,4 +1,4 @@
-import { adminTokenMatches, presentedAdminToken } from './admin-auth';
+import { adminTokenMatches, presentedAdminToken, tokenRole } from './admin-auth';
 
 const TOKEN = 'admin-token-0123456789abcdef';
 
@@ -28,5 +28,23 @@ describe('adminTokenMatches', () => {
     [undefined, false],
   ])('%s → %s', (presented, expected) => {
     expect(adminTokenMatches(presented, TOKEN)).toBe(expected);
+  });
+});
+
+describe('tokenRole', () => {
+  const tokens = { admin: TOKEN, nonAdmin: ['reader-token-0123456789', 'other-reader-token-01234'] };
+  it.each([
+    [{ 'private-token': TOKEN }, 'admin'],
+    [{ authorization: `Bearer ${TOKEN}` }, 'admin'],
+    [{ 'private-token': 'other-reader-token-01234' }, 'user'],
+    [{ authorization: 'Bearer reader-token-0123456789' }, 'user'],
+    [{ 'private-token': 'reader-token-0123456789x' }, 'anonymous'],
+    [{}, 'anonymous'],
+  ])('%j is %s', (headers, role) => {
+    expect(tokenRole(headers, tokens)).toBe(role);
+  });
+
+  it('with no non-admin tokens, any token but the admin one is anonymous', () => {
+    expect(tokenRole({ 'private-token': 'reader-token-0123456789' }, { admin: TOKEN, nonAdmin: [] })).toBe('anonymous');
   });
 });

@@ -1,10 +1,24 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { UnauthenticatedError } from '@geo/domain';
+import { ErrorCodes, GeoError, UnauthenticatedError } from '@geo/domain';
 import type { FastifyRequest } from 'fastify';
 
 /** GitLab's body for a missing or wrong token. */
 export const UNAUTHORIZED_MESSAGE = '401 Unauthorized';
+/** GitLab's body when a valid token lacks the admin right. */
+export const FORBIDDEN_MESSAGE = '403 Forbidden';
+
+/**
+ * The tokens this gateway knows: the admin token (`GEO_ADMIN_TOKEN`) and valid tokens of users
+ * without admin rights (`GEO_NON_ADMIN_TOKENS`), so admin-only APIs can tell 401 from 403 as GitLab does.
+ */
+export interface AdminTokens {
+  readonly admin: string;
+  readonly nonAdmin: readonly string[];
+}
+
+/** Who a request is: `admin`, a known `user` without admin rights, or `anonymous` (no token, or an unknown one). */
+export type TokenRole = 'admin' | 'user' | 'anonymous';
 
 /** The token a request presents: `PRIVATE-TOKEN: <t>` or `Authorization: Bearer <t>` (GitLab's two forms). */
 export function presentedAdminToken(headers: IncomingHttpHeaders): string | undefined {
@@ -27,9 +41,23 @@ export function adminTokenMatches(presented: string | undefined, expected: strin
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
-/** An `onRequest` hook admitting only requests with the admin token (before any body is read). */
-export function requireAdminToken(expected: string) {
+/** The role of the token `headers` present. Every comparison is constant-time. */
+export function tokenRole(headers: IncomingHttpHeaders, tokens: AdminTokens): TokenRole {
+  const presented = presentedAdminToken(headers);
+  if (adminTokenMatches(presented, tokens.admin)) return 'admin';
+  // Compare with every token (no early exit) so timing does not tell how many are configured before a match.
+  const known = tokens.nonAdmin.reduce((found, token) => adminTokenMatches(presented, token) || found, false);
+  return known ? 'user' : 'anonymous';
+}
+
+/**
+ * An `onRequest` hook admitting only the admin (before any body is read): 401 for no token or an
+ * unknown one, 403 for a known token without the admin right.
+ */
+export function requireAdminToken(tokens: AdminTokens) {
   return async (request: FastifyRequest): Promise<void> => {
-    if (!adminTokenMatches(presentedAdminToken(request.headers), expected)) throw new UnauthenticatedError(UNAUTHORIZED_MESSAGE);
+    const role = tokenRole(request.headers, tokens);
+    if (role === 'user') throw new GeoError(ErrorCodes.PERMISSION_DENIED, FORBIDDEN_MESSAGE);
+    if (role === 'anonymous') throw new UnauthenticatedError(UNAUTHORIZED_MESSAGE);
   };
 }

@@ -1,7 +1,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { NotFoundError } from '@geo/domain';
+import { NotFoundError, type ReplicableDefinition } from '@geo/domain';
 import { namespaceProjectRoutes } from '../admin/namespace-project-routes';
 import type { HealthChecks } from '../health/health-checks';
+import type { AdminTokens } from './admin-auth';
 import { healthRoutes } from '../health/health-routes';
 import { deletePackageRoute } from '../nuget/delete-package-route';
 import type { NugetApi } from '../nuget/nuget-api';
@@ -10,13 +11,16 @@ import { symbolFileRoutes } from '../nuget/symbol-file-routes';
 import { PrimarySymbolProxy } from '../nuget/primary-proxy';
 import type { SitesRepository } from '../sites/sites-repository';
 import { sitesRoutes } from '../sites/sites-routes';
+import type { StatusApi } from '../status/status-api';
+import { statusRoutes } from '../status/status-routes';
 import { toErrorReply } from './error-reply';
 import { traceRequests } from './request-spans';
 
 /** Everything the gateway's HTTP surface needs; built by `wiring.ts`, faked in tests. */
 export interface GatewayHttpDeps {
   readonly logger: FastifyBaseLogger;
-  readonly adminToken: string;
+  /** `GEO_ADMIN_TOKEN` and `GEO_NON_ADMIN_TOKENS`: admin APIs answer 401 without a known token, 403 with a non-admin one. */
+  readonly tokens: AdminTokens;
   /** `GEO_SITE_NAME`. */
   readonly siteName: string;
   /** `NUGET_MAX_PACKAGE_BYTES`. */
@@ -26,6 +30,10 @@ export interface GatewayHttpDeps {
   readonly sites: SitesRepository | undefined;
   readonly health: HealthChecks;
   readonly role: 'primary' | 'secondary';
+  /** The site's status app (GitLab's status REST API). */
+  readonly status: StatusApi;
+  /** The replicable catalogue: status JSON renders every type's fields. */
+  readonly replicables: readonly Pick<ReplicableDefinition, 'name' | 'pluralName'>[];
   /** Secondaries: the primary gateway's HTTP address (`GEO_PRIMARY_HTTP_URL`) for symbol requests not served here. */
   readonly primaryHttpUrl?: string;
 }
@@ -46,7 +54,7 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
 
 /**
  * The gateway's fastify instance with every route of this issue: health, the NuGet API (push,
- * symbol server, delete), namespaces/projects admin and, on the primary, sites admin. Every error
+ * symbol server, delete), namespaces/projects admin, Geo status and, on the primary, sites admin. Every error
  * goes through `toErrorReply`: one mapping from `GeoError` codes to statuses and JSON bodies.
  */
 export async function createGatewayHttp(deps: GatewayHttpDeps): Promise<FastifyInstance> {
@@ -74,7 +82,14 @@ export async function createGatewayHttp(deps: GatewayHttpDeps): Promise<FastifyI
     ...(deps.primaryHttpUrl === undefined ? {} : { primaryProxy: new PrimarySymbolProxy(deps.primaryHttpUrl) }),
   });
   await app.register(deletePackageRoute, { nuget: deps.nuget });
-  await app.register(namespaceProjectRoutes, { nuget: deps.nuget, adminToken: deps.adminToken });
-  if (deps.sites !== undefined) await app.register(sitesRoutes, { sites: deps.sites, adminToken: deps.adminToken, currentSiteName: deps.siteName });
+  await app.register(namespaceProjectRoutes, { nuget: deps.nuget, tokens: deps.tokens });
+  await app.register(statusRoutes, {
+    status: deps.status,
+    tokens: deps.tokens,
+    siteName: deps.siteName,
+    role: deps.role,
+    replicables: deps.replicables,
+  });
+  if (deps.sites !== undefined) await app.register(sitesRoutes, { sites: deps.sites, tokens: deps.tokens, currentSiteName: deps.siteName });
   return app;
 }

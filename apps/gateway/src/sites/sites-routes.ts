@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { requireAdminToken } from '../http/admin-auth';
+import { requireAdminToken, type AdminTokens } from '../http/admin-auth';
 import { parseId } from '../http/route-params';
 import { generateSiteCredentials } from './site-credentials';
 import { parseCreateSite, parseUpdateSite } from './site-input';
@@ -8,7 +8,7 @@ import type { SitesRepository } from './sites-repository';
 
 export interface SitesRoutesOptions {
   readonly sites: SitesRepository;
-  readonly adminToken: string;
+  readonly tokens: AdminTokens;
   /** `GEO_SITE_NAME`: the site answering renders `current: true`. */
   readonly currentSiteName: string;
 }
@@ -22,7 +22,7 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
  */
 export async function sitesRoutes(app: FastifyInstance, options: SitesRoutesOptions): Promise<void> {
   const { sites } = options;
-  app.addHook('onRequest', requireAdminToken(options.adminToken));
+  app.addHook('onRequest', requireAdminToken(options.tokens));
 
   for (const apiPath of SITES_API_PATHS) {
     const context = (request: FastifyRequest): SiteJsonContext => ({ origin: `${request.protocol}://${request.host}`, apiPath, currentSiteName: options.currentSiteName });

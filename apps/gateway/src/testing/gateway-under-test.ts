@@ -4,13 +4,15 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createChannelClient } from '@geo/grpc';
-import { HealthClient, NugetServiceClient } from '@geo/proto';
+import { HealthClient, NugetServiceClient, StatusServiceClient } from '@geo/proto';
+import { REPLICABLES } from '@geo/replicables';
 import { createLogger } from '@geo/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { CheckOutcome, HealthChecks } from '../health/health-checks';
 import { createGatewayHttp } from '../http/gateway-http';
 import { NugetApi } from '../nuget/nuget-api';
 import type { SitesRepository } from '../sites/sites-repository';
+import { StatusApi } from '../status/status-api';
 import { startFakeNuget, type FakeNuget } from './fake-nuget-service';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -33,18 +35,25 @@ export interface GatewayUnderTestOptions {
   /** Default primary; a secondary proxies what it cannot serve to `primaryHttpUrl`. */
   readonly role?: 'primary' | 'secondary';
   readonly primaryHttpUrl?: string;
+  /** The status app's gRPC target; default: a closed port (status calls fail UNAVAILABLE). */
+  readonly statusTarget?: string;
+  readonly siteName?: string;
+  readonly nonAdminTokens?: readonly string[];
 }
 
 export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {}): Promise<GatewayUnderTest> {
   const nuget = await startFakeNuget(options.fileBytes ?? Buffer.alloc(0));
   const nugetClient = createChannelClient(NugetServiceClient, nuget.target);
   const healthClient = createChannelClient(HealthClient, nuget.target);
+  const statusClient = createChannelClient(StatusServiceClient, options.statusTarget ?? '127.0.0.1:1');
   const health: { database: CheckOutcome; nuget: CheckOutcome } = { database: { ok: true }, nuget: { ok: true } };
   const checks: HealthChecks = { database: async () => health.database, nuget: async () => health.nuget };
   const app = await createGatewayHttp({
     logger: createLogger({ service: 'geo-gateway-test', site: TEST_SITE_NAME, level: process.env['GEO_TEST_LOG_LEVEL'] ?? 'silent' }),
-    adminToken: TEST_ADMIN_TOKEN,
-    siteName: TEST_SITE_NAME,
+    tokens: { admin: TEST_ADMIN_TOKEN, nonAdmin: options.nonAdminTokens ?? [] },
+    siteName: options.siteName ?? TEST_SITE_NAME,
+    status: new StatusApi(statusClient),
+    replicables: REPLICABLES,
     maxPackageBytes: options.maxPackageBytes ?? 1024 * 1024,
     nuget: new NugetApi(nugetClient, healthClient),
     sites: options.sites,
@@ -64,6 +73,7 @@ export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {
       await app.close();
       nugetClient.close();
       healthClient.close();
+      statusClient.close();
       await nuget.stop();
     },
   };
