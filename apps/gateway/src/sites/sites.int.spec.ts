@@ -15,6 +15,9 @@ interface Answer {
   json: Record<string, unknown> & { id?: number };
 }
 
+/** A valid token of a user without admin rights (`GEO_NON_ADMIN_TOKENS`). */
+const READER_TOKEN = 'reader-token-0123456789-abcdef';
+
 describe('sites admin API (PostgreSQL)', () => {
   let db: TestDatabase;
   let pool: Pool;
@@ -29,7 +32,7 @@ describe('sites admin API (PostgreSQL)', () => {
       "INSERT INTO namespaces (name, path) VALUES ('Acme', 'acme'), ('Other', 'other') RETURNING id",
     );
     namespaceIds = rows.map((r) => Number(r.id));
-    gateway = await startGatewayUnderTest({ sites: new PgSitesRepository(pool) });
+    gateway = await startGatewayUnderTest({ sites: new PgSitesRepository(pool), nonAdminTokens: [READER_TOKEN] });
   }, 30_000);
 
   afterAll(async () => {
@@ -77,6 +80,21 @@ describe('sites admin API (PostgreSQL)', () => {
       const attempts: Array<Record<string, string>> = [{}, { 'private-token': `${TEST_ADMIN_TOKEN}x` }, { authorization: 'Bearer nope' }];
       for (const headers of attempts) {
         expect(await call(method, path, body, headers)).toEqual({ status: 401, json: { message: '401 Unauthorized', code: ErrorCodes.UNAUTHENTICATED } });
+      }
+      expect(await storedSites()).toEqual([]);
+    });
+
+    it.each([
+      ['GET', '/api/v4/geo_sites'],
+      ['GET', '/api/v4/geo_sites/1'],
+      ['POST', '/api/v4/geo_sites'],
+      ['PUT', '/api/v4/geo_sites/1'],
+      ['DELETE', '/api/v4/geo_sites/1'],
+      ['GET', '/api/v4/geo_nodes'],
+    ])('%s %s answers 403 to a valid token without admin rights, and changes nothing', async (method, path) => {
+      const body = method === 'POST' || method === 'PUT' ? { name: 'x', url: 'https://x.example.com' } : undefined;
+      for (const headers of [{ 'private-token': READER_TOKEN }, { authorization: `Bearer ${READER_TOKEN}` }]) {
+        expect(await call(method, path, body, headers)).toEqual({ status: 403, json: { message: '403 Forbidden', code: ErrorCodes.PERMISSION_DENIED } });
       }
       expect(await storedSites()).toEqual([]);
     });
