@@ -93,7 +93,8 @@ describe('sites admin API (PostgreSQL)', () => {
       ['GET', '/api/v4/geo_nodes'],
     ])('%s %s answers 403 to a valid token without admin rights, and changes nothing', async (method, path) => {
       const body = method === 'POST' || method === 'PUT' ? { name: 'x', url: 'https://x.example.com' } : undefined;
-      for (const headers of [{ 'private-token': READER_TOKEN }, { authorization: `Bearer ${READER_TOKEN}` }]) {
+      const attempts: Array<Record<string, string>> = [{ 'private-token': READER_TOKEN }, { authorization: `Bearer ${READER_TOKEN}` }];
+      for (const headers of attempts) {
         expect(await call(method, path, body, headers)).toEqual({ status: 403, json: { message: '403 Forbidden', code: ErrorCodes.PERMISSION_DENIED } });
       }
       expect(await storedSites()).toEqual([]);
