@@ -15,15 +15,19 @@ const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
   moduleNameMapper,
-  // node-pg-migrate 9 ships ESM only; jest's module system needs it transpiled to CommonJS.
+  // node-pg-migrate 9 and content-disposition 3 (mercurius → @fastify/static) ship ESM only; jest's
+  // module system needs them transpiled to CommonJS. Node itself loads them (require(esm)). The
+  // pattern looks at the innermost node_modules only, so nested copies are transpiled too.
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(node-pg-migrate)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(node-pg-migrate|content-disposition)/)(?!.*/node_modules/)'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.dev/'],
 };
 
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.int\\.spec\\.ts$'] },
-    { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int.spec.ts'], globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts' },
+    // Hooks and tests that create, migrate or drop databases: a DROP DATABASE's checkpoint alone can
+    // take several seconds on a loaded 2-core machine, past jest's 5 s default.
+    { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int.spec.ts'], globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts', testTimeout: 30_000 },
   ],
 };
