@@ -6,72 +6,36 @@
  * the cause well within 2 minutes, on the secondary and in the status the primary stored; starting it
  * again restores healthy.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import type { Pool } from 'pg';
 import { createChannelClient, unary } from '@geo/grpc';
-import { ensureStream, geoEventsStream } from '@geo/nats';
+import { geoEventsStream } from '@geo/nats';
 import { createPool, migrate } from '@geo/pg';
 import { StatusServiceClient, type GeoNodeStatus } from '@geo/proto';
-import { appProcess, type AppProcess, createTestDatabase, freePort, privateNatsServer, type PrivateNatsServer, type TestDatabase, uniqueName } from '@geo/testing';
+import { appProcess, type AppProcess, createSitePair, freePort, type PrivateNatsServer, type SitePair } from '@geo/testing';
 
 jest.setTimeout(240_000);
 
 /** The issue's bound for noticing a cause. */
 const WITHIN_MS = 120_000;
-const SECRET = 'h'.repeat(40);
 
-let primaryDb: TestDatabase;
-let secondaryDb: TestDatabase;
-let pgPrimary: Pool;
-let primaryNats: PrivateNatsServer;
+let sites: SitePair;
 let secondaryNats: PrivateNatsServer;
-let work: string;
 let secondaryId: number;
 let apps: { primaryStatus: AppProcess; primaryRegistry: AppProcess; eventLog: AppProcess; secondaryStatus: AppProcess };
 let secondaryClient: StatusServiceClient;
 let primaryClient: StatusServiceClient;
 
 beforeAll(async () => {
-  [primaryDb, secondaryDb] = await Promise.all([createTestDatabase('geo_health_primary'), createTestDatabase('geo_health_secondary')]);
-  await migrate({ role: 'primary', databaseUrl: primaryDb.url });
-  await migrate({ role: 'secondary', databaseUrl: secondaryDb.url });
-  pgPrimary = createPool({ databaseUrl: primaryDb.url, max: 2 });
-  [primaryNats, secondaryNats] = await Promise.all([privateNatsServer(), privateNatsServer()]);
-  await primaryNats.start();
-  await secondaryNats.start();
-  // The primary's event-log relay creates GEO_EVENTS on its first publish; no relay runs here.
-  const nc = await connect({ servers: primaryNats.url });
-  await ensureStream(await jetstreamManager(nc), geoEventsStream());
-  await nc.close();
-
-  work = mkdtempSync(join(tmpdir(), 'geo-health-'));
-  const primaryName = uniqueName('eu').replace(/_/g, '-');
-  const secondaryName = uniqueName('us').replace(/_/g, '-');
-  const accessKey = uniqueName('AK');
-  await pgPrimary.query(`INSERT INTO geo_sites (name, url, "primary") VALUES ($1, 'https://eu.example/', true)`, [primaryName]);
-  secondaryId = Number(
-    (await pgPrimary.query<{ id: string }>(`INSERT INTO geo_sites (name, url, access_key, secret_access_key) VALUES ($1, 'https://us.example/', $2, $3) RETURNING id`, [secondaryName, accessKey, SECRET]))
-      .rows[0]!.id,
-  );
-
   const [primaryStatusPort, registryPort, eventLogPort, secondaryStatusPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const primaryEnv = { GEO_ROLE: 'primary', GEO_SITE_NAME: primaryName, DATABASE_URL: primaryDb.url, NATS_URL: primaryNats.url, BLOB_STORE_ROOT: join(work, 'primary') };
-  const secondaryEnv = {
-    GEO_ROLE: 'secondary',
-    GEO_SITE_NAME: secondaryName,
-    DATABASE_URL: secondaryDb.url,
-    NATS_URL: secondaryNats.url,
-    BLOB_STORE_ROOT: join(work, 'secondary'),
-    GEO_PRIMARY_GRPC_URL: `http://127.0.0.1:${registryPort}`,
-    GEO_PRIMARY_STATUS_GRPC_URL: `http://127.0.0.1:${primaryStatusPort}`,
-    GEO_PRIMARY_NATS_URL: primaryNats.url,
-    GEO_ACCESS_KEY: accessKey,
-    GEO_SECRET_ACCESS_KEY: SECRET,
-  };
+  sites = await createSitePair('health', {
+    pg: { migrate, createPool },
+    // The primary's event-log relay creates GEO_EVENTS on its first publish; no relay runs here.
+    primaryStreams: [geoEventsStream()],
+    primaryGrpcUrl: `http://127.0.0.1:${registryPort}`,
+    primaryStatusGrpcUrl: `http://127.0.0.1:${primaryStatusPort}`,
+  });
+  const { primary, secondary } = sites;
+  [secondaryNats, secondaryId] = [secondary.nats, secondary.id];
+
   // Shortened limits (production: 2 minutes, a beat every 15 s, a status every minute).
   const shortened = {
     GEO_STATUS_INTERVAL_SECONDS: '1',
@@ -80,10 +44,10 @@ beforeAll(async () => {
     GEO_EVENT_LOG_HEARTBEAT_INTERVAL_SECONDS: '1',
   };
   apps = {
-    primaryStatus: appProcess('status', { ...primaryEnv, ...shortened, GEO_STATUS_GRPC_PORT: String(primaryStatusPort) }),
-    primaryRegistry: appProcess('registry', { ...primaryEnv, GEO_REGISTRY_GRPC_PORT: String(registryPort) }),
-    eventLog: appProcess('event-log', { ...secondaryEnv, ...shortened, GEO_EVENT_LOG_GRPC_PORT: String(eventLogPort) }),
-    secondaryStatus: appProcess('status', { ...secondaryEnv, ...shortened, GEO_STATUS_GRPC_PORT: String(secondaryStatusPort) }),
+    primaryStatus: appProcess('status', { ...primary.env, ...shortened, GEO_STATUS_GRPC_PORT: String(primaryStatusPort) }),
+    primaryRegistry: appProcess('registry', { ...primary.env, GEO_REGISTRY_GRPC_PORT: String(registryPort) }),
+    eventLog: appProcess('event-log', { ...secondary.env, ...shortened, GEO_EVENT_LOG_GRPC_PORT: String(eventLogPort) }),
+    secondaryStatus: appProcess('status', { ...secondary.env, ...shortened, GEO_STATUS_GRPC_PORT: String(secondaryStatusPort) }),
   };
   await Promise.all([apps.primaryStatus.start(), apps.primaryRegistry.start(), apps.eventLog.start()]);
   await apps.secondaryStatus.start();
@@ -95,12 +59,7 @@ afterAll(async () => {
   secondaryClient?.close();
   primaryClient?.close();
   for (const app of Object.values(apps ?? {})) await app.stop();
-  await primaryNats?.dispose();
-  await secondaryNats?.dispose();
-  await pgPrimary?.end();
-  await primaryDb?.drop();
-  await secondaryDb?.drop();
-  if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  await sites?.dispose();
 });
 
 /** The secondary's own status (its StatusService). */

@@ -28,3 +28,5 @@ export { freePort } from './free-port';
 export { recordingLogger, type LogLine } from './recording-logger';
 export { waitFor } from './wait-for';
 export { appProcess, type AppProcess } from './app-process';
+export { createSitePair, type SitePair, type SitePairOptions, type SitePairPg, type SitePairStream, type PairSite, type PairSecondary } from './site-pair';
+export { startOtlpReceiver, OtlpSpanKind, type OtlpReceiver, type OtlpReceiverOptions, type ReceivedSpan, type OtlpSpanKindValue } from './otlp-receiver';

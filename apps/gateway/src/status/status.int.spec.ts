@@ -6,17 +6,11 @@
  * spec §8.4 field names that apply, with their JSON types, for the primary's and the secondary's
  * status; pagination headers; 401 / 403 / 404.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import type { Pool } from 'pg';
 import { ErrorCodes, statusFieldsFor } from '@geo/domain';
-import { ensureStream, geoEventsStream } from '@geo/nats';
+import { geoEventsStream } from '@geo/nats';
 import { createPool, migrate } from '@geo/pg';
 import { packagesNugetSymbol } from '@geo/replicables';
-import { appProcess, type AppProcess, createTestDatabase, freePort, privateNatsServer, type PrivateNatsServer, type TestDatabase, uniqueName } from '@geo/testing';
+import { appProcess, type AppProcess, createSitePair, freePort, type SitePair, uniqueName } from '@geo/testing';
 import { startGatewayUnderTest, TEST_ADMIN_TOKEN, type GatewayUnderTest } from '../testing/gateway-under-test';
 
 jest.setTimeout(180_000);
@@ -124,71 +118,41 @@ function fieldTypes(json: Record<string, unknown>): Record<string, JsonType> {
   return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, typeOf(v)]));
 }
 
-let primaryDb: TestDatabase;
-let secondaryDb: TestDatabase;
-let pgPrimary: Pool;
-let primaryNats: PrivateNatsServer;
-let secondaryNats: PrivateNatsServer;
-let work: string;
+let sites: SitePair;
 let primaryId: number;
 let secondaryId: number;
 let unreportedId: number;
-let primaryName: string;
-let secondaryName: string;
 let apps: AppProcess[] = [];
 let primaryGateway: GatewayUnderTest;
 let secondaryGateway: GatewayUnderTest;
 
 beforeAll(async () => {
-  [primaryDb, secondaryDb] = await Promise.all([createTestDatabase('geo_gw_status_primary'), createTestDatabase('geo_gw_status_secondary')]);
-  await migrate({ role: 'primary', databaseUrl: primaryDb.url });
-  await migrate({ role: 'secondary', databaseUrl: secondaryDb.url });
-  pgPrimary = createPool({ databaseUrl: primaryDb.url, max: 2 });
-  [primaryNats, secondaryNats] = await Promise.all([privateNatsServer(), privateNatsServer()]);
-  await primaryNats.start();
-  await secondaryNats.start();
-  const nc = await connect({ servers: primaryNats.url });
-  await ensureStream(await jetstreamManager(nc), geoEventsStream());
-  await nc.close();
-
-  work = mkdtempSync(join(tmpdir(), 'geo-gw-status-'));
-  primaryName = uniqueName('eu').replace(/_/g, '-');
-  secondaryName = uniqueName('us').replace(/_/g, '-');
-  const accessKey = uniqueName('AK');
-  const insert = async (sql: string, values: unknown[]) => Number((await pgPrimary.query<{ id: string }>(`${sql} RETURNING id`, values)).rows[0]!.id);
-  primaryId = await insert(`INSERT INTO geo_sites (name, url, "primary") VALUES ($1, 'https://eu.example/', true)`, [primaryName]);
-  secondaryId = await insert(`INSERT INTO geo_sites (name, url, access_key, secret_access_key) VALUES ($1, 'https://us.example/', $2, $3)`, [secondaryName, accessKey, SECRET]);
-  unreportedId = await insert(`INSERT INTO geo_sites (name, url, access_key, secret_access_key) VALUES ($1, 'https://ap.example/', $2, $3)`, [
-    uniqueName('ap').replace(/_/g, '-'),
-    uniqueName('AK'),
-    SECRET,
-  ]);
-
   const [primaryStatusPort, registryPort, secondaryStatusPort] = [await freePort(), await freePort(), await freePort()];
-  const primaryEnv = { GEO_ROLE: 'primary', GEO_SITE_NAME: primaryName, DATABASE_URL: primaryDb.url, NATS_URL: primaryNats.url, BLOB_STORE_ROOT: join(work, 'primary') };
-  const secondaryEnv = {
-    GEO_ROLE: 'secondary',
-    GEO_SITE_NAME: secondaryName,
-    DATABASE_URL: secondaryDb.url,
-    NATS_URL: secondaryNats.url,
-    BLOB_STORE_ROOT: join(work, 'secondary'),
-    GEO_PRIMARY_GRPC_URL: `http://127.0.0.1:${registryPort}`,
-    GEO_PRIMARY_STATUS_GRPC_URL: `http://127.0.0.1:${primaryStatusPort}`,
-    GEO_PRIMARY_NATS_URL: primaryNats.url,
-    GEO_ACCESS_KEY: accessKey,
-    GEO_SECRET_ACCESS_KEY: SECRET,
-  };
-  const primaryStatus = appProcess('status', { ...primaryEnv, GEO_STATUS_INTERVAL_SECONDS: '1', GEO_STATUS_GRPC_PORT: String(primaryStatusPort) });
-  const registry = appProcess('registry', { ...primaryEnv, GEO_REGISTRY_GRPC_PORT: String(registryPort) });
-  const secondaryStatus = appProcess('status', { ...secondaryEnv, GEO_STATUS_INTERVAL_SECONDS: '1', GEO_STATUS_GRPC_PORT: String(secondaryStatusPort) });
+  sites = await createSitePair('gw_status', {
+    pg: { migrate, createPool },
+    primaryStreams: [geoEventsStream()],
+    primaryGrpcUrl: `http://127.0.0.1:${registryPort}`,
+    primaryStatusGrpcUrl: `http://127.0.0.1:${primaryStatusPort}`,
+  });
+  const { primary, secondary } = sites;
+  [primaryId, secondaryId] = [primary.id, secondary.id];
+  const unreported = await primary.pool.query<{ id: string }>(
+    `INSERT INTO geo_sites (name, url, access_key, secret_access_key) VALUES ($1, 'https://ap.example/', $2, $3) RETURNING id`,
+    [uniqueName('ap').replace(/_/g, '-'), uniqueName('AK'), SECRET],
+  );
+  unreportedId = Number(unreported.rows[0]!.id);
+
+  const primaryStatus = appProcess('status', { ...primary.env, GEO_STATUS_INTERVAL_SECONDS: '1', GEO_STATUS_GRPC_PORT: String(primaryStatusPort) });
+  const registry = appProcess('registry', { ...primary.env, GEO_REGISTRY_GRPC_PORT: String(registryPort) });
+  const secondaryStatus = appProcess('status', { ...secondary.env, GEO_STATUS_INTERVAL_SECONDS: '1', GEO_STATUS_GRPC_PORT: String(secondaryStatusPort) });
   apps = [primaryStatus, registry, secondaryStatus];
   await Promise.all([primaryStatus.start(), registry.start()]);
   await secondaryStatus.start();
 
-  primaryGateway = await startGatewayUnderTest({ siteName: primaryName, statusTarget: `127.0.0.1:${primaryStatusPort}`, nonAdminTokens: [READER_TOKEN] });
+  primaryGateway = await startGatewayUnderTest({ siteName: primary.name, statusTarget: `127.0.0.1:${primaryStatusPort}`, nonAdminTokens: [READER_TOKEN] });
   secondaryGateway = await startGatewayUnderTest({
     role: 'secondary',
-    siteName: secondaryName,
+    siteName: secondary.name,
     statusTarget: `127.0.0.1:${secondaryStatusPort}`,
     nonAdminTokens: [READER_TOKEN],
     primaryHttpUrl: primaryGateway.baseUrl,
@@ -199,12 +163,7 @@ afterAll(async () => {
   await primaryGateway?.close();
   await secondaryGateway?.close();
   for (const app of apps) await app.stop();
-  await primaryNats?.dispose();
-  await secondaryNats?.dispose();
-  await pgPrimary?.end();
-  await primaryDb?.drop();
-  await secondaryDb?.drop();
-  if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  await sites?.dispose();
 });
 
 interface Answer {
