@@ -24,6 +24,11 @@ export interface ListRegistriesInput extends RegistryFilter {
   readonly sort: RegistryListSort;
   readonly pageSize: number;
   readonly after?: RegistryPageCursor;
+  /** Page backwards: the rows just before `before` (the last rows when undefined). */
+  readonly backward?: boolean;
+  readonly before?: RegistryPageCursor;
+  /** Also count every matching row (GraphQL `count`). */
+  readonly withTotalCount?: boolean;
 }
 
 /**
@@ -91,7 +96,7 @@ export class RegistryAdmin {
     let modelIds: number[] | undefined;
     if (input.keyword !== undefined && input.keyword !== '') {
       modelIds = await repository.searchModelIds(input.keyword);
-      if (modelIds.length === 0) return { rows: [] };
+      if (modelIds.length === 0) return { rows: [], cursors: [], ...(input.withTotalCount === true ? { totalCount: 0 } : {}) };
     }
     return repository.list({
       ...(input.registryIds === undefined ? {} : { registryIds: input.registryIds }),
@@ -99,6 +104,9 @@ export class RegistryAdmin {
       ...(input.verificationState === undefined ? {} : { verificationState: input.verificationState }),
       ...(modelIds === undefined ? {} : { modelIds }),
       ...(input.after === undefined ? {} : { after: input.after }),
+      ...(input.backward === true ? { backward: true } : {}),
+      ...(input.before === undefined ? {} : { before: input.before }),
+      ...(input.withTotalCount === true ? { withTotalCount: true } : {}),
       sort: input.sort,
       limit: input.pageSize,
     });

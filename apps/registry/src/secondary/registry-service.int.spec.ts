@@ -182,6 +182,8 @@ describe('RegistryService on a secondary (gRPC over loopback, real PostgreSQL an
         sort: RegistrySort.REGISTRY_SORT_UNSPECIFIED,
         pageSize: 0,
         pageToken: '',
+        backward: false,
+        includeTotalCount: false,
         ...req,
       });
     const seen: number[] = [];
@@ -193,6 +195,19 @@ describe('RegistryService on a secondary (gRPC over loopback, real PostgreSQL an
       pageToken = page.nextPageToken;
     } while (pageToken !== '');
     expect(seen).toEqual([5, 4, 3, 2, 1]);
+    const backward: number[] = [];
+    pageToken = '';
+    do {
+      const page = await list({ sort: RegistrySort.REGISTRY_SORT_ID_DESC, pageSize: 2, pageToken, backward: true });
+      expect(page.rowTokens).toHaveLength(page.registries.length);
+      backward.unshift(...page.registries.map((r) => r.modelRecordId));
+      pageToken = page.nextPageToken;
+    } while (pageToken !== '');
+    expect(backward).toEqual([5, 4, 3, 2, 1]);
+    const counted = await list({ pageSize: 1, includeTotalCount: true, state: SyncState.SYNC_STATE_SYNCED });
+    expect(counted.totalCount).toBe(3);
+    expect((await list({ pageSize: 2, pageToken: counted.rowTokens[0] ?? '' })).registries.map((r) => r.modelRecordId)).toEqual([2, 3]);
+    expect((await list({ pageSize: 1 })).totalCount).toBeUndefined();
     expect((await list({ state: SyncState.SYNC_STATE_FAILED })).registries.map((r) => r.modelRecordId)).toEqual([2, 4]);
     expect((await list({ keyword: 'special' })).registries.map((r) => r.modelRecordId)).toEqual([2]);
     expect((await list({ keyword: 'nothing-matches' })).registries).toEqual([]);

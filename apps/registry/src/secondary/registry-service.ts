@@ -111,17 +111,22 @@ export function secondaryRegistryService(admin: RegistryAdmin, logger: LoggerPor
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_REGISTRY_PAGE_SIZE) {
         throw new ValidationError(`page_size must be 0..${MAX_REGISTRY_PAGE_SIZE}, got ${request.pageSize}`);
       }
-      const after = decodePageToken(request.pageToken, sort);
+      // A row's position is the same token both ways: forward pages continue after it, backward pages before it.
+      const position = decodePageToken(request.pageToken, sort);
       const page = await admin.list(request.replicableName, {
         ...toFilter(request.ids, request.state, request.verificationState),
         ...(request.keyword === '' ? {} : { keyword: request.keyword }),
-        ...(after === undefined ? {} : { after }),
+        ...(position === undefined ? {} : request.backward ? { before: position } : { after: position }),
+        ...(request.backward ? { backward: true } : {}),
+        ...(request.includeTotalCount ? { withTotalCount: true } : {}),
         sort,
         pageSize,
       });
       return {
         registries: page.rows.map((row) => toProtoRegistry(request.replicableName, row)),
         nextPageToken: page.next === undefined ? '' : encodePageToken(sort, page.next),
+        rowTokens: page.cursors.map((cursor) => encodePageToken(sort, cursor)),
+        ...(page.totalCount === undefined ? {} : { totalCount: page.totalCount }),
       };
     }, { logger }),
     resyncRegistry: wrapUnary(async (request) => {

@@ -181,6 +181,20 @@ describe('PgRegistryAdminRepository', () => {
       throw new Error('pagination did not end');
     }
 
+    /** Pages backwards from the end; the pages' rows, each page in sort order, joined back to front. */
+    async function walkBackward(sort: RegistrySort, limit: number): Promise<number[]> {
+      const seen: number[] = [];
+      let before: RegistryPageCursor | undefined;
+      for (let pages = 0; pages < 100; pages += 1) {
+        const page = await admin.list({ sort, limit, backward: true, ...(before === undefined ? {} : { before }) });
+        seen.unshift(...page.rows.map((r) => r.modelId));
+        if (page.next === undefined) return seen;
+        expect(page.next).toEqual(page.cursors[0]);
+        before = page.next;
+      }
+      throw new Error('pagination did not end');
+    }
+
     beforeEach(async () => {
       // Microsecond timestamps (a JS Date would round them) and ties exercise the keyset.
       await seed({
@@ -204,6 +218,28 @@ describe('PgRegistryAdminRepository', () => {
       expect(await walk(sort, 2)).toEqual(expected);
       expect(await walk(sort, 1)).toEqual(expected);
       expect(await walk(sort, 1000)).toEqual(expected);
+      expect(await walkBackward(sort, 2)).toEqual(expected);
+      expect(await walkBackward(sort, 1)).toEqual(expected);
+      expect(await walkBackward(sort, 1000)).toEqual(expected);
+    });
+
+    it('gives every row its cursor: forward from one continues after it, backward before it', async () => {
+      const all = await admin.list({ sort: 'verified_at_asc', limit: 10, withTotalCount: true });
+      expect(all.totalCount).toBe(6);
+      expect(all.cursors).toHaveLength(6);
+      const third = all.cursors[2];
+      if (third === undefined) throw new Error('no cursor');
+      expect((await admin.list({ sort: 'verified_at_asc', limit: 2, after: third })).rows.map((r) => r.modelId)).toEqual([6, 3]);
+      const back = await admin.list({ sort: 'verified_at_asc', limit: 1, backward: true, before: third });
+      expect(back.rows.map((r) => r.modelId)).toEqual([4]);
+      expect(back.next).toEqual(back.cursors[0]);
+      const start = await admin.list({ sort: 'verified_at_asc', limit: 5, backward: true, before: third });
+      expect(start.rows.map((r) => r.modelId)).toEqual([1, 4]);
+      expect(start.next).toBeUndefined();
+      // The count ignores the page and the cursor but not the filters.
+      expect((await admin.list({ limit: 1, state: 'synced', after: third, withTotalCount: true })).totalCount).toBe(4);
+      expect((await admin.list({ limit: 1 })).totalCount).toBeUndefined();
+      await expect(admin.list({ limit: 1, backward: true, after: third })).rejects.toMatchObject({ name: 'ValidationError' });
     });
 
     it('filters by state, registry ids and model ids', async () => {

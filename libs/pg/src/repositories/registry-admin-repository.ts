@@ -45,14 +45,30 @@ export interface ListRegistriesQuery extends RegistryFilter {
   readonly sort?: RegistrySort;
   /** Rows per page (1..1000). */
   readonly limit: number;
-  /** Continue after this position (from the previous page's `next`). */
+  /** Continue after this position (from the previous page's `next`). Not with `backward`. */
   readonly after?: RegistryPageCursor;
+  /**
+   * Page backwards (GraphQL `last`/`before`): the `limit` rows just before `before` (the last rows
+   * when it is undefined), returned in `sort` order.
+   */
+  readonly backward?: boolean;
+  /** With `backward`: the position to end before. */
+  readonly before?: RegistryPageCursor;
+  /** Also count every row matching the filters (ignoring the page): GraphQL `count`. */
+  readonly withTotalCount?: boolean;
 }
 
 export interface RegistryPage {
   readonly rows: readonly StoredRegistryRow[];
-  /** Position to continue from; absent when this was the last page. */
+  /**
+   * Position to continue from; absent when there are no more rows in the paging direction.
+   * Forward: the last row's position. Backward: the first row's (continue before it).
+   */
   readonly next?: RegistryPageCursor;
+  /** Each row's keyset position, in the order of `rows` (GraphQL edge cursors). */
+  readonly cursors: readonly RegistryPageCursor[];
+  /** Rows matching the filters; only with `withTotalCount`. */
+  readonly totalCount?: number;
 }
 
 /** What `startSync` found. */
@@ -234,7 +250,12 @@ export class PgRegistryAdminRepository implements RegistryAdminRepository {
       throw new ValidationError(`page size must be 1..${MAX_REGISTRY_PAGE_SIZE}, got ${query.limit}`);
     }
     if (query.modelIds !== undefined) assertPositiveIds(query.modelIds);
-    const spec = sortSpec(query.sort ?? 'id_asc');
+    if (query.backward === true && query.after !== undefined) throw new ValidationError('a backward page cannot start after a cursor');
+    const sorted = sortSpec(query.sort ?? 'id_asc');
+    // Backward pages walk the exact reverse order (the NULL placement flips with the direction)
+    // and are turned round before returning.
+    const spec = query.backward === true ? { ...sorted, descending: !sorted.descending } : sorted;
+    const from = query.backward === true ? query.before : query.after;
     const values: unknown[] = [];
     const param = (value: unknown): string => {
       values.push(value);
@@ -242,7 +263,9 @@ export class PgRegistryAdminRepository implements RegistryAdminRepository {
     };
     const where = this.filterConditions(query, param);
     if (query.modelIds !== undefined) where.push(`${this.fk} = ANY(${param(query.modelIds)}::bigint[])`);
-    if (query.after !== undefined) where.push(this.keysetCondition(spec, query.after, param));
+    const filtered = [...where];
+    const countValues = [...values];
+    if (from !== undefined) where.push(this.keysetCondition(spec, from, param));
     const dir = spec.descending ? 'DESC' : 'ASC';
     // NULLs last ascending and first descending (PostgreSQL's defaults), then id as the tie-breaker.
     const order = spec.column === undefined ? `id ${dir}` : `${spec.column} ${dir} NULLS ${spec.descending ? 'FIRST' : 'LAST'}, id ${dir}`;
@@ -257,11 +280,22 @@ export class PgRegistryAdminRepository implements RegistryAdminRepository {
         values,
       ),
     );
-    const page = result.rows.slice(0, query.limit);
-    const last = page[page.length - 1];
+    const walked = result.rows.slice(0, query.limit);
+    const page = query.backward === true ? walked.reverse() : walked;
     const rows = page.map(fromRegistryDbRow);
-    if (result.rows.length <= query.limit || last === undefined) return { rows };
-    return { rows, next: { value: last.sort_value, id: toId(last.id) } };
+    const cursors = page.map((row) => ({ value: row.sort_value, id: toId(row.id) }));
+    const totalCount = query.withTotalCount === true ? await this.count(filtered, countValues) : undefined;
+    const counted = totalCount === undefined ? {} : { totalCount };
+    const edge = query.backward === true ? cursors[0] : cursors[cursors.length - 1];
+    if (result.rows.length <= query.limit || edge === undefined) return { rows, cursors, ...counted };
+    return { rows, cursors, next: edge, ...counted };
+  }
+
+  private async count(where: readonly string[], values: readonly unknown[]): Promise<number> {
+    const result = await mappingPgErrors(`count ${this.table}`, () =>
+      this.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table} ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}`, [...values]),
+    );
+    return Number(result.rows[0]?.n ?? 0);
   }
 
   async searchModelIds(keyword: string): Promise<number[]> {

@@ -265,14 +265,34 @@ export interface ListRegistriesRequest {
   sort: RegistrySort;
   /** Maximum rows to return; 0 means the server default. */
   pageSize: number;
-  /** Opaque cursor from a previous `next_page_token`; empty for the first page. */
+  /**
+   * Opaque cursor from a previous `next_page_token` or `row_tokens` entry; empty for the first page
+   * (the last page when `backward`).
+   */
   pageToken: string;
+  /**
+   * Page backwards (GraphQL `last`/`before`): the `page_size` rows just before `page_token` (the
+   * last rows when it is empty), still returned in `sort` order.
+   */
+  backward: boolean;
+  /** Also count every row matching the filters, ignoring the page (GraphQL `count`). */
+  includeTotalCount: boolean;
 }
 
 export interface ListRegistriesResponse {
   registries: Registry[];
-  /** Empty when there are no more rows. */
+  /**
+   * Empty when there are no more rows in the paging direction. Forward: continues after the last
+   * row returned. Backward: continues before the first row returned.
+   */
   nextPageToken: string;
+  /**
+   * A page token positioned at each returned row (same order as `registries`): paging forward from
+   * it continues after that row, paging backward continues before it (GraphQL edge cursors).
+   */
+  rowTokens: string[];
+  /** Rows matching the filters; only set when `include_total_count` was asked. */
+  totalCount?: number | undefined;
 }
 
 export interface ResyncRegistryRequest {
@@ -2374,6 +2394,8 @@ function createBaseListRegistriesRequest(): ListRegistriesRequest {
     sort: 0,
     pageSize: 0,
     pageToken: "",
+    backward: false,
+    includeTotalCount: false,
   };
 }
 
@@ -2406,6 +2428,12 @@ export const ListRegistriesRequest: MessageFns<ListRegistriesRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(66).string(message.pageToken);
+    }
+    if (message.backward !== false) {
+      writer.uint32(72).bool(message.backward);
+    }
+    if (message.includeTotalCount !== false) {
+      writer.uint32(80).bool(message.includeTotalCount);
     }
     return writer;
   },
@@ -2497,6 +2525,22 @@ export const ListRegistriesRequest: MessageFns<ListRegistriesRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.backward = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.includeTotalCount = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2535,6 +2579,12 @@ export const ListRegistriesRequest: MessageFns<ListRegistriesRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      backward: isSet(object.backward) ? globalThis.Boolean(object.backward) : false,
+      includeTotalCount: isSet(object.includeTotalCount)
+        ? globalThis.Boolean(object.includeTotalCount)
+        : isSet(object.include_total_count)
+        ? globalThis.Boolean(object.include_total_count)
+        : false,
     };
   },
 
@@ -2564,6 +2614,12 @@ export const ListRegistriesRequest: MessageFns<ListRegistriesRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.backward !== false) {
+      obj.backward = message.backward;
+    }
+    if (message.includeTotalCount !== false) {
+      obj.includeTotalCount = message.includeTotalCount;
+    }
     return obj;
   },
 
@@ -2580,12 +2636,14 @@ export const ListRegistriesRequest: MessageFns<ListRegistriesRequest> = {
     message.sort = object.sort ?? 0;
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.backward = object.backward ?? false;
+    message.includeTotalCount = object.includeTotalCount ?? false;
     return message;
   },
 };
 
 function createBaseListRegistriesResponse(): ListRegistriesResponse {
-  return { registries: [], nextPageToken: "" };
+  return { registries: [], nextPageToken: "", rowTokens: [], totalCount: undefined };
 }
 
 export const ListRegistriesResponse: MessageFns<ListRegistriesResponse> = {
@@ -2595,6 +2653,12 @@ export const ListRegistriesResponse: MessageFns<ListRegistriesResponse> = {
     }
     if (message.nextPageToken !== "") {
       writer.uint32(18).string(message.nextPageToken);
+    }
+    for (const v of message.rowTokens) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.totalCount !== undefined) {
+      writer.uint32(32).int64(message.totalCount);
     }
     return writer;
   },
@@ -2628,6 +2692,22 @@ export const ListRegistriesResponse: MessageFns<ListRegistriesResponse> = {
             message.nextPageToken = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rowTokens.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.totalCount = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2650,6 +2730,16 @@ export const ListRegistriesResponse: MessageFns<ListRegistriesResponse> = {
         : isSet(object.next_page_token)
         ? globalThis.String(object.next_page_token)
         : "",
+      rowTokens: globalThis.Array.isArray(object?.rowTokens)
+        ? object.rowTokens.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.row_tokens)
+        ? object.row_tokens.map((e: any) => globalThis.String(e))
+        : [],
+      totalCount: isSet(object.totalCount)
+        ? globalThis.Number(object.totalCount)
+        : isSet(object.total_count)
+        ? globalThis.Number(object.total_count)
+        : undefined,
     };
   },
 
@@ -2661,6 +2751,12 @@ export const ListRegistriesResponse: MessageFns<ListRegistriesResponse> = {
     if (message.nextPageToken !== "") {
       obj.nextPageToken = message.nextPageToken;
     }
+    if (message.rowTokens?.length) {
+      obj.rowTokens = message.rowTokens;
+    }
+    if (message.totalCount !== undefined) {
+      obj.totalCount = Math.round(message.totalCount);
+    }
     return obj;
   },
 
@@ -2671,6 +2767,8 @@ export const ListRegistriesResponse: MessageFns<ListRegistriesResponse> = {
     const message = createBaseListRegistriesResponse();
     message.registries = object.registries?.map((e) => Registry.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
+    message.rowTokens = object.rowTokens?.map((e) => e) || [];
+    message.totalCount = object.totalCount ?? undefined;
     return message;
   },
 };
