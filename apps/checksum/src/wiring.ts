@@ -1,10 +1,11 @@
 import { ConfigError, type JitterSource, type LoggerPort, type MicroBatcherOptions } from '@geo/domain';
 import type { AppConfig } from '@geo/config';
-import { PrimaryCatalogClient } from '@geo/grpc';
+import { metricsService, PrimaryCatalogClient } from '@geo/grpc';
 import { EventOutboxRepository, GeoEventWriter, MigratedDatabase, PgRegistryVerificationRepository, PgVerificationStateRepository } from '@geo/pg';
 import { REPLICABLES } from '@geo/replicables';
 import type { AppContext, AppParts, Component } from '@geo/service-kit';
 import { createBlobStore, type BlobStore } from '@geo/storage';
+import { Registry } from 'prom-client';
 import { primaryChecksumService } from './grpc/checksum-service';
 import { PgRegistryResultSink, REGISTRY_CLAIM_KEYS } from './pg/pg-registry-result-sink';
 import { PgVerificationResultSink } from './pg/pg-verification-result-sink';
@@ -20,6 +21,7 @@ import { SecondaryVerificationWorker } from './secondary/secondary-verification-
 import { StreamingBlobChecksummer, type BlobChecksummer } from './shared/blob-checksum';
 import { CoalescingResultSink, coalescingClaimer, PRIMARY_CLAIM_KEYS } from './shared/coalescing';
 import { FsThreadChecksummer } from './shared/fs-thread-checksummer';
+import { PromVerificationMetrics, timedVerifier } from './shared/verification-metrics';
 
 /** Knobs tests and the benchmarks turn; the defaults are the production values. */
 export interface VerificationTuning {
@@ -56,6 +58,8 @@ export interface PrimaryParts extends AppParts {
   readonly database: MigratedDatabase;
   readonly workers: readonly PrimaryVerificationWorker[];
   readonly api: PrimaryVerificationApi;
+  /** The verification histogram (ADR 0010), served by `geo.v1.MetricsService`. */
+  readonly metrics: Registry;
 }
 
 function configuredBlobStore(config: AppConfig): BlobStore {
@@ -104,6 +108,8 @@ export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: Prim
     maxConnections: tuning.maxConnections ?? 10,
   });
   const pool = database.pool;
+  const metrics = new Registry();
+  const timing = new PromVerificationMetrics(metrics);
   const replicationEnabled = (name: string): boolean => config.replication[name as keyof AppConfig['replication']]?.enabled ?? false;
   const events = new GeoEventWriter(new EventOutboxRepository(pool), replicationEnabled);
   const clockAndRandom = {
@@ -126,7 +132,7 @@ export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: Prim
       new PrimaryVerificationWorker({
         replicable: t.replicable,
         states: { claimBatch: t.claimer.claimBatch, needsVerificationCount: (limit) => t.states.needsVerificationCount(limit) },
-        verifier: t.verifier,
+        verifier: timedVerifier(t.verifier, t.replicable.name, timing),
         maintenance: new VerificationMaintenance({
           replicable: t.replicable,
           states: t.states,
@@ -150,8 +156,9 @@ export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: Prim
     database,
     workers,
     api,
+    metrics,
     components: [database, ...threadComponents, ...workers],
-    grpcServices: [primaryChecksumService(api, logger)],
+    grpcServices: [primaryChecksumService(api, logger), metricsService(() => metrics.getMetricsAsJSON(), logger)],
   };
 }
 
@@ -159,6 +166,8 @@ export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: Prim
 export interface SecondaryParts extends AppParts {
   readonly database: MigratedDatabase;
   readonly workers: readonly SecondaryVerificationWorker[];
+  /** The verification histogram (ADR 0010), served by `geo.v1.MetricsService`. */
+  readonly metrics: Registry;
 }
 
 /** The primary registry's catalogue client of a secondary's config (`GEO_PRIMARY_REGISTRY_GRPC_URL` or `GEO_PRIMARY_GRPC_URL`). */
@@ -203,6 +212,8 @@ export function buildSecondary(config: AppConfig, logger: LoggerPort, tuning: Se
   };
   const replicationEnabled = (name: string): boolean => config.replication[name as keyof AppConfig['replication']]?.enabled ?? false;
   const enabled = REPLICABLES.filter((replicable) => replicationEnabled(replicable.name));
+  const metrics = new Registry();
+  const timing = new PromVerificationMetrics(metrics);
   if (enabled.length === 0) logger.warn({}, 'checksum: replication is off for every type; secondary verification is idle');
   // One reader of the site's settings for all types (they are per site; any type name binds the call).
   const siteSettings = new SecondarySiteSettings(catalogue, enabled[0]?.name ?? REPLICABLES[0].name, logger);
@@ -223,7 +234,7 @@ export function buildSecondary(config: AppConfig, logger: LoggerPort, tuning: Se
       replicable,
       registry: { claimBatch: claimer.claimBatch, needsVerificationCount: (limit) => registry.needsVerificationCount(limit) },
       timeouts: registry,
-      verifier,
+      verifier: timedVerifier(verifier, replicable.name, timing),
       settings: () => siteSettings.read(),
       enabledTypes: enabled.length,
       logger,
@@ -236,5 +247,11 @@ export function buildSecondary(config: AppConfig, logger: LoggerPort, tuning: Se
   const threadComponents = checksummer instanceof FsThreadChecksummer ? [checksummer] : [];
   const clientComponents: Component[] =
     client === undefined ? [] : [{ name: 'primary-catalogue-client', start: async () => undefined, stop: async () => client.close() }];
-  return { database, workers, components: [database, ...threadComponents, ...clientComponents, ...workers] };
+  return {
+    database,
+    workers,
+    metrics,
+    components: [database, ...threadComponents, ...clientComponents, ...workers],
+    grpcServices: [metricsService(() => metrics.getMetricsAsJSON(), logger)],
+  };
 }

@@ -61,3 +61,11 @@ export {
 } from './codecs/replicable-codec';
 export { PrimaryCatalogClient, type PrimaryCatalogClientOptions, type CatalogDescription } from './primary-catalog-client';
 export { cachedSiteLookup, DEFAULT_SITE_LOOKUP_TTL_MS, type CachedSiteLookupOptions } from './auth/cached-site-lookup';
+export {
+  metricsService,
+  scrapeMetrics,
+  toProtoMetricFamily,
+  fromProtoMetricFamily,
+  type MetricFamilySnapshot,
+  type MetricSampleSnapshot,
+} from './metrics-service';

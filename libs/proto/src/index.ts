@@ -92,6 +92,15 @@ export {
   type EventLogServiceServer,
 } from './gen/geo/v1/event_log';
 export {
+  ScrapeRequest,
+  ScrapeResponse,
+  MetricFamily,
+  MetricSample,
+  MetricsServiceService,
+  MetricsServiceClient,
+  type MetricsServiceServer,
+} from './gen/geo/v1/metrics';
+export {
   HealthCheckRequest,
   HealthCheckResponse,
   HealthCheckResponse_ServingStatus,

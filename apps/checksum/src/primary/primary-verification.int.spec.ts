@@ -122,13 +122,19 @@ describe('primary verification (real PostgreSQL and blob stores)', () => {
 
   it('verifies every stored symbol with the SHA-256 hex of its blob, and writes no events without a secondary', async () => {
     const symbols = await withSeedPool((p) => seedSymbols(p, store, 25, { minSize: 1, maxSize: 3 * 1024 * 1024 }));
-    const { workers } = await startPrimary();
+    const { workers, metrics } = await startPrimary();
     await allSettled(25);
     const rows = await stateRows(pool());
     expectChecksums(rows, symbols);
     for (const row of rows) expect(row).toMatchObject({ verification_failure: null, verification_retry_count: 0, verification_retry_at: null });
     expect(await checksumSucceededEvents(pool())).toEqual([]);
     expect(workers[0]!.counters).toMatchObject({ succeeded: 25, failed: 0, superseded: 0 });
+    // One histogram observation per verified batch (ADR 0010).
+    const batches = workers[0]!.counters.batches;
+    expect(batches).toBeGreaterThanOrEqual(3);
+    expect(await metrics.getSingleMetricAsString('geo_verification_batch_duration_seconds')).toContain(
+      `geo_verification_batch_duration_seconds_count{replicable="packages_nuget_symbol"} ${batches}`,
+    );
   });
 
   it('writes one checksum_succeeded event (payload { model_record_id }) per success when an enabled secondary exists', async () => {
