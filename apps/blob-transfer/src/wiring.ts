@@ -1,11 +1,12 @@
 import { ConfigError, errorFields, type LoggerPort } from '@geo/domain';
 import type { AppConfig } from '@geo/config';
 import { MigratedDatabase, PgRegistryRepository, PgReplicableCatalogRepository, PgReplicableRecordRepository } from '@geo/pg';
-import { DEFAULT_SITE_LOOKUP_TTL_MS as SITE_CACHE_TTL_MS } from '@geo/grpc';
+import { DEFAULT_SITE_LOOKUP_TTL_MS as SITE_CACHE_TTL_MS, metricsService } from '@geo/grpc';
 import { GEO_SYNC_NUDGE_SUBJECT, NatsLink } from '@geo/nats';
 import { REPLICABLES } from '@geo/replicables';
 import type { AppContext, AppParts, Component } from '@geo/service-kit';
 import { createBlobStore } from '@geo/storage';
+import { Registry } from 'prom-client';
 import { BlobRetrieval } from './primary/blob-retrieval';
 import { RetrieveHttpServer } from './primary/retrieve-http-server';
 import { blobRetrieveService } from './primary/retrieve-service';
@@ -13,6 +14,7 @@ import { ByteBudget } from './secondary/byte-budget';
 import { HttpBlobRetriever } from './secondary/http-blob-retriever';
 import { BlobDownloadService } from './secondary/download-blob';
 import { groupCommitRecords, groupCommitRegistry } from './secondary/group-commit';
+import { PromSyncMetrics } from './secondary/sync-metrics';
 import { SyncWorker } from './secondary/sync-worker';
 
 /**
@@ -37,7 +39,9 @@ function buildPrimary(config: AppConfig, logger: LoggerPort): AppParts {
   const blobStore = createBlobStore(config.blobStore);
   const retrieval = new BlobRetrieval({ catalog, replicables: REPLICABLES, blobStore, logger, siteCacheTtlMs: SITE_CACHE_TTL_MS });
   const http = new RetrieveHttpServer({ retrieval, logger, ...config.retrieveHttp });
-  return { components: [database, http], grpcServices: [blobRetrieveService({ retrieval, logger })] };
+  // Nothing observed here (downloads are the secondaries'); served anyway so every site's gateway scrapes alike.
+  const metrics = new Registry();
+  return { components: [database, http], grpcServices: [blobRetrieveService({ retrieval, logger }), metricsService(() => metrics.getMetricsAsJSON(), logger)] };
 }
 
 /** Bytes of blobs one worker downloads at once: memory stays flat however many large blobs are queued. */
@@ -56,6 +60,8 @@ function buildSecondary(config: AppConfig, logger: LoggerPort): AppParts {
   const database = new MigratedDatabase({ databaseUrl: config.database.url, role: 'secondary', logger, applicationName: 'geo-blob-transfer', maxConnections: 10 });
   const link = new NatsLink({ servers: nats.url, name: `geo-blob-transfer@${config.site.name}`, logger });
   const blobStore = createBlobStore(storeConfig);
+  // The sync histograms (ADR 0010), scraped by the site's gateway through `geo.v1.MetricsService`.
+  const metrics = new Registry();
   const concurrency = config.syncWorker?.concurrency;
   const retriever = new HttpBlobRetriever({
     baseUrl: primary.blobTransferHttpUrl,
@@ -70,6 +76,7 @@ function buildSecondary(config: AppConfig, logger: LoggerPort): AppParts {
     blobStore,
     logger,
     byteBudget: new ByteBudget(DOWNLOAD_BYTE_BUDGET),
+    metrics: new PromSyncMetrics(metrics),
   });
   // Every finished job frees capacity: wake the scheduler at once instead of at its next poll.
   const nudge = (): void => {
@@ -81,5 +88,5 @@ function buildSecondary(config: AppConfig, logger: LoggerPort): AppParts {
   };
   const worker = new SyncWorker({ nats: link, downloader, blobStore, logger, onSettled: nudge, concurrency });
   const client: Component = { name: 'primary-retrieve-client', start: async () => undefined, stop: async () => retriever.close() };
-  return { components: [database, client, link, worker] };
+  return { components: [database, client, link, worker], grpcServices: [metricsService(() => metrics.getMetricsAsJSON(), logger)] };
 }

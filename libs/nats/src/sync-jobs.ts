@@ -11,6 +11,12 @@ export interface SyncJob {
   readonly replicableName: string;
   readonly modelRecordId: number;
   readonly attempt: Date;
+  /**
+   * Propagation fields of the trace the job continues (the `created` event that made its row,
+   * ADR 0009); the publisher makes it the parent of the publish span. Never in the body: the trace
+   * travels in the message's headers, so decoded jobs do not have it.
+   */
+  readonly traceContext?: Readonly<Record<string, string>>;
 }
 
 interface SyncJobJson {

@@ -4,3 +4,5 @@
  */
 export { withSpan } from './with-span';
 export { currentTraceIds, type TraceIds } from './trace-ids';
+export { spansExported } from './export-state';
+export { traceCarrier, contextFromCarrier, type TraceCarrier } from './carrier';

@@ -18,10 +18,19 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { setSpansExported } from './export-state';
+
+/** Resource attribute naming the Geo site a process belongs to. */
+export const SITE_NAME_ATTRIBUTE = 'geo.site.name';
 
 export interface StartTracingOptions {
   /** `service.name` resource attribute, e.g. `geo-registry`. */
   readonly serviceName: string;
+  /**
+   * `geo.site.name` resource attribute: every site runs the same service names, so this tells the
+   * primary's spans from a secondary's in one cross-site trace (Jaeger shows it as a process tag).
+   */
+  readonly siteName?: string | undefined;
   /** OTLP/gRPC collector address (e.g. `http://127.0.0.1:4317`). Unset: no spans leave the process. */
   readonly otlpEndpoint?: string | undefined;
   /**
@@ -53,7 +62,10 @@ function spanProcessorsFor(options: StartTracingOptions): SpanProcessor[] {
  */
 export function startTracing(options: StartTracingOptions): TracingHandle {
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: options.serviceName,
+      ...(options.siteName === undefined ? {} : { [SITE_NAME_ATTRIBUTE]: options.siteName }),
+    }),
     spanProcessors: spanProcessorsFor(options),
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
@@ -61,6 +73,7 @@ export function startTracing(options: StartTracingOptions): TracingHandle {
   // A span per SQL statement is only worth its cost (a wrapper and a span on every query of the
   // sync and ingest hot paths) when spans leave the process.
   const exporting = options.exporter !== undefined || options.otlpEndpoint !== undefined;
+  setSpansExported(exporting);
   const instrumentations: InstrumentationBase[] = exporting ? [new GrpcInstrumentation(), new PgInstrumentation()] : [new GrpcInstrumentation()];
   const unregister = registerInstrumentations({ tracerProvider: provider, instrumentations });
   let stopped: Promise<void> | undefined;
@@ -68,6 +81,7 @@ export function startTracing(options: StartTracingOptions): TracingHandle {
     instrumentations,
     shutdown() {
       stopped ??= (async () => {
+        setSpansExported(false);
         unregister();
         await provider.shutdown();
       })();

@@ -38,6 +38,7 @@ export {
   type ClaimSyncBatchOptions,
 } from './repositories/registry-repository';
 export { PgReplicableRecordRepository } from './repositories/replicable-record-repository';
+export { PgSyncTraceContextRepository, type StoredTraceContext } from './repositories/sync-trace-context-repository';
 export { type StoredRegistryRow } from './repositories/registry-row-mapping';
 export {
   EventOutboxRepository,

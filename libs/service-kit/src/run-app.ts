@@ -19,7 +19,7 @@ export interface AppParts {
 }
 
 /** The tracing bootstrap's shape (`startTracing` of `@geo/otel/sdk`, passed in by main.ts). */
-export type StartTracing = (options: { serviceName: string; otlpEndpoint: string | undefined }) => {
+export type StartTracing = (options: { serviceName: string; otlpEndpoint: string | undefined; siteName?: string }) => {
   shutdown(): Promise<void>;
 };
 
@@ -89,7 +89,7 @@ export async function runApp(app: AppName, options: RunAppOptions): Promise<void
     return;
   }
 
-  const tracing = options.startTracing({ serviceName: config.otel.serviceName, otlpEndpoint: config.otel.exporterEndpoint });
+  const tracing = options.startTracing({ serviceName: config.otel.serviceName, otlpEndpoint: config.otel.exporterEndpoint, siteName: config.site.name });
   const logger = createLogger({
     service: config.otel.serviceName,
     site: config.site.name,

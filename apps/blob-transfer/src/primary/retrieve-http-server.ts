@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { abortableSleep, errorFields, NotFoundError, ValidationError, type LoggerPort, type ReplicableRecord } from '@geo/domain';
+import { spansExported } from '@geo/otel';
 import type { Component } from '@geo/service-kit';
 import { BLOB_KEY_HEADER, CHECKSUM_HEADER, RETRIEVE_CONTENT_TYPE, RETRIEVE_PATH_PREFIX, retrieveErrorReply } from '../http/retrieve-protocol';
 import type { BlobRetrieval, RetrieveRequestParams } from './blob-retrieval';
@@ -18,6 +20,9 @@ export interface RetrieveHttpServerOptions {
 }
 
 const DEFAULT_STOP_GRACE_MS = 5000;
+const TRACER_NAME = '@geo/blob-transfer';
+/** The route as the span names it (the ids would make every span name unique). */
+const RETRIEVE_ROUTE = '/api/v4/geo/retrieve/:replicable_name/:replicable_id';
 /** Record ids are positive bigints that fit a JS number (as everywhere else). */
 const RECORD_ID = /^[1-9][0-9]{0,15}$/;
 
@@ -50,7 +55,7 @@ export class RetrieveHttpServer implements Component {
   private bound: number | undefined;
 
   constructor(private readonly options: RetrieveHttpServerOptions) {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => this.traced(req, res));
   }
 
   /** The bound port once started. */
@@ -79,6 +84,31 @@ export class RetrieveHttpServer implements Component {
     await closed;
     grace.abort();
     await deadline.catch(() => undefined);
+  }
+
+  /**
+   * One SERVER span per request, continuing the secondary's `traceparent` (never this process's
+   * ambient context) and active while the request is handled; it ends when the response closed.
+   * Only while spans are exported: thousands of retrieves a second is a hot path.
+   */
+  private traced(req: IncomingMessage, res: ServerResponse): void {
+    if (!spansExported()) {
+      void this.handle(req, res);
+      return;
+    }
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const span = trace.getTracer(TRACER_NAME).startSpan(
+      `${req.method ?? 'GET'} ${RETRIEVE_ROUTE}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? '', 'http.route': RETRIEVE_ROUTE, 'url.path': (req.url ?? '').split('?', 1)[0]! } },
+      parent,
+    );
+    res.once('close', () => {
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (!res.writableFinished) span.setStatus({ code: SpanStatusCode.ERROR, message: 'connection closed before the response finished' });
+      else if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+    void context.with(trace.setSpan(parent, span), () => this.handle(req, res));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

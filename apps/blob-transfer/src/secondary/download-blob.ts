@@ -12,11 +12,13 @@ import {
   type TransitionContext,
 } from '@geo/domain';
 import type { SyncJob } from '@geo/nats';
+import { spansExported, withSpan } from '@geo/otel';
 import type { RegistryRepository, StoredRegistryRow } from '@geo/pg';
 import type { BlobStore } from '@geo/storage';
 import type { BlobRetriever, RetrievedBlob } from './blob-retriever';
 import type { ByteBudget } from './byte-budget';
 import { classifyDownloadFailure, type DownloadFailure, type DownloadPhase } from './download-failure';
+import type { SyncObserver } from './sync-metrics';
 
 /** The registry operations one download needs (`PgRegistryRepository` of the job's type). */
 export type DownloadRegistry = Pick<RegistryRepository, 'replicable' | 'findByModelId' | 'markSynced' | 'markFailed'>;
@@ -40,6 +42,8 @@ export interface BlobDownloadServiceOptions {
   readonly random?: JitterSource;
   /** Bounds the bytes of blobs in flight (memory); unbounded when absent. */
   readonly byteBudget?: ByteBudget;
+  /** Sync histograms (ADR 0010): one observation per download that reached the primary. */
+  readonly metrics?: SyncObserver;
 }
 
 /** How one job ended (the "Blob download" line says the same). */
@@ -150,11 +154,26 @@ export class BlobDownloadService {
     let transferError: { readonly error: unknown } | undefined;
     body.once('error', (error: unknown) => (transferError ??= { error }));
     let stored: { size: number; sha256: string };
-    try {
-      stored = await this.options.blobStore.put(key, body, {
+    const put = (): Promise<{ size: number; sha256: string }> =>
+      this.options.blobStore.put(key, body, {
         expect: { size: header.size, ...(header.checksum === '' ? {} : { sha256: header.checksum }) },
         ...(signal === undefined ? {} : { signal }),
       });
+    try {
+      // The store hashes while it writes and refuses to install on a size or SHA-256 difference from
+      // the primary's: `geo.blob.checksum` is that check (its error is the mismatch), traced only
+      // while spans are exported (a hot path).
+      stored = !spansExported()
+        ? await put()
+        : await withSpan(
+            'geo.blob.checksum',
+            async (span) => {
+              const result = await put();
+              span.setAttributes({ 'geo.checksum.sha256': result.sha256, 'geo.blob.size': result.size });
+              return result;
+            },
+            { 'geo.replicable': job.replicableName, 'geo.model_record_id': job.modelRecordId, 'geo.checksum.primary_sha256': header.checksum, 'geo.checksum.compared': header.checksum !== '' },
+          );
     } catch (error) {
       // The store may have failed before reading everything (a bad key): end the call too.
       body.destroy();
@@ -176,6 +195,15 @@ export class BlobDownloadService {
     }
     const next = applySyncEvent(row, { event: 'synced', primaryVerificationSucceeded: header.checksum !== '' }, this.context());
     const written = await registry.markSynced(job.modelRecordId, next, job.attempt);
+    // Lag only for a row this job synced: the primary's write time is the record's `created_at`.
+    const lagSeconds = written !== undefined && record !== undefined ? Math.max(0, (Date.now() - record.createdAt.getTime()) / 1000) : undefined;
+    this.options.metrics?.downloaded({
+      replicableName: job.replicableName,
+      result: 'synced',
+      durationSeconds: (performance.now() - startedAt) / 1000,
+      bytes: stored.size,
+      ...(lagSeconds === undefined ? {} : { lagSeconds }),
+    });
     this.options.logger.info(
       {
         ...facts,
@@ -215,6 +243,7 @@ export class BlobDownloadService {
       },
       this.context(),
     );
+    this.options.metrics?.downloaded({ replicableName: job.replicableName, result: 'failed', durationSeconds: (performance.now() - startedAt) / 1000, bytes });
     const written = await registry.markFailed(
       job.modelRecordId,
       { lastSyncFailure: next.lastSyncFailure ?? failure.message, retryCount: next.retryCount, retryAt: next.retryAt },

@@ -1,8 +1,10 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { Transform } from 'node:stream';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { ErrorCodes, GeoError, ValidationError } from '@geo/domain';
 import { signGeoJwt } from '@geo/grpc';
+import { spansExported } from '@geo/otel';
 import { BLOB_KEY_HEADER, CHECKSUM_HEADER, errorFromRetrieveAnswer, RETRIEVE_CONTENT_TYPE, retrievePath } from '../http/retrieve-protocol';
 import type { BlobRetriever, RetrievedBlob, RetrievedBlobHeader } from './blob-retriever';
 
@@ -27,6 +29,7 @@ export const DEFAULT_MAX_SOCKETS = 64;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const TRACER_NAME = '@geo/blob-transfer';
 
 function protocolError(message: string): GeoError {
   return new GeoError(ErrorCodes.INTERNAL, `retrieve protocol violation: ${message}`);
@@ -85,15 +88,46 @@ export class HttpBlobRetriever implements BlobRetriever {
     this.agent = this.base.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
 
+  /**
+   * The retrieval runs in a `geo.blob.retrieve` CLIENT span, from the request until the body has been
+   * read (or failed); its W3C trace context goes to the primary in `traceparent`, whose server span
+   * becomes its child. The redirect target (object storage) gets no trace headers. Only while spans
+   * are exported: a download is a hot path.
+   */
   async retrieve(replicableName: string, modelRecordId: number, signal?: AbortSignal): Promise<RetrievedBlob> {
     signal?.throwIfAborted();
     const url = new URL(this.basePath + retrievePath(replicableName, modelRecordId), this.base);
+    if (!spansExported()) return this.open(url, replicableName, modelRecordId, undefined, signal);
+    const span = trace.getTracer(TRACER_NAME).startSpan('geo.blob.retrieve', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'http.request.method': 'GET', 'url.full': url.href, 'server.address': url.hostname, 'geo.replicable': replicableName, 'geo.model_record_id': modelRecordId },
+    });
+    try {
+      const blob = await this.open(url, replicableName, modelRecordId, span, signal);
+      // Ends with the body: 'close' follows the last byte, a broken transfer and a destroy alike.
+      blob.body.once('error', (error: Error) => span.setStatus({ code: SpanStatusCode.ERROR, message: error.message }));
+      blob.body.once('close', () => {
+        span.setAttribute('geo.bytes_received', blob.bytesReceived());
+        span.end();
+      });
+      return blob;
+    } catch (error) {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      span.end();
+      throw error;
+    }
+  }
+
+  private async open(url: URL, replicableName: string, modelRecordId: number, span: Span | undefined, signal: AbortSignal | undefined): Promise<RetrievedBlob> {
     const authorization = signGeoJwt({
       accessKey: this.options.accessKey,
       secret: this.options.secretAccessKey,
       data: { replicable_name: replicableName, replicable_id: modelRecordId },
     });
-    let res = await this.get(url, { authorization, 'x-sendfile-type': 'X-Sendfile' }, this.agent, signal);
+    const headers: Record<string, string> = { authorization, 'x-sendfile-type': 'X-Sendfile' };
+    if (span !== undefined) propagation.inject(trace.setSpan(context.active(), span), headers);
+    let res = await this.get(url, headers, this.agent, signal);
     const location = res.headers.location;
     if (REDIRECTS.has(res.statusCode ?? 0) && location !== undefined) {
       res.resume();
@@ -102,6 +136,7 @@ export class HttpBlobRetriever implements BlobRetriever {
       res = await this.get(target, {}, undefined, signal);
     }
     const status = res.statusCode ?? 0;
+    span?.setAttribute('http.response.status_code', status);
     if (status < 200 || status > 299) throw errorFromRetrieveAnswer(status, await readErrorBody(res));
     let header: RetrievedBlobHeader;
     try {

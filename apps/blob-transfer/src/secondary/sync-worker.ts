@@ -1,3 +1,4 @@
+import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import { abortableSleep, errorFields, ErrorCodes, GeoError, isGeoError, ValidationError, type LoggerPort } from '@geo/domain';
 import {
@@ -5,12 +6,14 @@ import {
   defaultRetryDelayMs,
   ensureConsumer,
   ensureStream,
+  extractTraceContext,
   GEO_SYNC_JOBS_STREAM,
   geoSyncJobsStream,
   pullConsumer,
   type JetStreamSession,
   type SyncJob,
 } from '@geo/nats';
+import { spansExported } from '@geo/otel';
 import { BackgroundTask, type Component } from '@geo/service-kit';
 import { FsBlobStore, type BlobStore } from '@geo/storage';
 import type { DownloadOutcome } from './download-blob';
@@ -19,6 +22,8 @@ export const DEFAULT_SYNC_CONCURRENCY = 16;
 export const SYNC_WORKER_DURABLE = 'geo-blob-transfer';
 export const DEFAULT_SYNC_ACK_WAIT_MS = 60_000;
 export const DEFAULT_STOP_GRACE_MS = 1000;
+/** Tracer of the worker's own spans. */
+const TRACER_NAME = '@geo/blob-transfer';
 const DEFAULT_FETCH_EXPIRES_MS = 30_000;
 const DEFAULT_IDLE_RETRY_MS = 1000;
 const MAX_FAILURE_BACKOFF_MS = 30_000;
@@ -226,15 +231,49 @@ export class SyncWorker implements Component {
     this.inFlight.add(entry);
   }
 
-  /** Runs one job and settles its message; never rejects. */
+  /**
+   * Runs one job and settles its message; never rejects. The job runs in a `geo.sync.job` CONSUMER
+   * span continuing the trace its message carries (the scheduler's publish, ADR 0009), while spans
+   * are exported; without an exporter the per-job tracing work is skipped (a hot path).
+   */
   private async work(m: JsMsg, job: SyncJob, signal: AbortSignal): Promise<void> {
+    if (!spansExported()) return this.runJob(m, job, signal, undefined);
+    const parent = extractTraceContext(m);
+    const span = trace.getTracer(TRACER_NAME).startSpan(
+      'geo.sync.job',
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': m.subject,
+          'messaging.consumer.group.name': this.durable,
+          'messaging.nats.delivery_count': m.info.deliveryCount,
+          'geo.replicable': job.replicableName,
+          'geo.model_record_id': job.modelRecordId,
+        },
+      },
+      parent,
+    );
+    try {
+      await context.with(trace.setSpan(parent, span), () => this.runJob(m, job, signal, span));
+    } finally {
+      span.end();
+    }
+  }
+
+  private async runJob(m: JsMsg, job: SyncJob, signal: AbortSignal, span: Span | undefined): Promise<void> {
     const heartbeat = setInterval(() => m.working(), Math.max(1000, Math.floor(this.ackWaitMs / 3)));
     let settlement: JobSettlement;
     try {
-      await this.options.downloader.download(job, signal);
+      const outcome = await this.options.downloader.download(job, signal);
+      span?.setAttribute('geo.sync.outcome', outcome.status);
+      if (outcome.status === 'failed') span?.setStatus({ code: SpanStatusCode.ERROR, message: outcome.reason });
       m.ack();
       settlement = 'ack';
     } catch (error) {
+      span?.recordException(error instanceof Error ? error : String(error));
+      span?.setStatus({ code: SpanStatusCode.ERROR });
       const facts = { replicable_name: job.replicableName, model_record_id: job.modelRecordId, deliveryCount: m.info.deliveryCount, ...errorFields(error) };
       if (signal.aborted) {
         m.nak();

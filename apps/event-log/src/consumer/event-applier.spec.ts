@@ -306,3 +306,24 @@ describe('EventApplier: failures', () => {
     ).toThrow(expect.objectContaining({ code: ErrorCodes.CONFIG_INVALID }) as GeoError);
   });
 });
+
+describe('EventApplier: trace contexts for sync jobs (ADR 0009)', () => {
+  const tp = (n: number) => ({ traceparent: `00-${String(n).repeat(32)}-${String(n).repeat(16)}-01` });
+
+  it('keeps the trace of the created event that made a NEW registry row, the first one per id, and none for other events', async () => {
+    const t = setUp();
+    t.catalogue.add(record(1), record(2), record(3));
+    t.store.seedRegistry(NAME, 3); // exists already: its trace is not stored
+    await t.applier.apply([created(10, 1), created(11, 1), checksum(12, 2), created(13, 2), created(14, 3)], undefined, [tp(1), tp(2), tp(3), null, tp(5)]);
+    expect(t.store.registry(NAME, 1)?.traceparent).toBe(tp(1).traceparent);
+    expect(t.store.registry(NAME, 2)).toEqual({ verificationState: 'verification_pending' });
+    expect(t.store.registry(NAME, 3)?.traceparent).toBeUndefined();
+  });
+
+  it('stores nothing without trace contexts', async () => {
+    const t = setUp();
+    t.catalogue.add(record(1));
+    await t.applier.apply([created(10, 1)]);
+    expect(t.store.registry(NAME, 1)).toEqual({ verificationState: 'verification_pending' });
+  });
+});

@@ -10,6 +10,7 @@ import {
   type ReplicableDefinition,
   type ReplicableRecord,
 } from '@geo/domain';
+import type { TraceCarrier } from '@geo/otel';
 import type { EventCursorPosition } from '@geo/pg';
 import { decodeEvent, type ApplicableEvent, type DecodedMessage, type EventPosition } from './decode-event';
 import type { BlobRemover, EventStore, EventWrites, ReplicableCatalogue } from './ports';
@@ -138,13 +139,22 @@ export class EventApplier {
     }
   }
 
-  async apply(messages: readonly (Uint8Array | string)[], signal?: AbortSignal): Promise<BatchResult> {
+  /**
+   * `traceContexts[i]` (optional, aligned with `messages`): the trace message `i` was consumed in;
+   * a `created` event's new registry row keeps it for its sync job (ADR 0009).
+   */
+  async apply(messages: readonly (Uint8Array | string)[], signal?: AbortSignal, traceContexts?: readonly (TraceCarrier | null)[]): Promise<BatchResult> {
     if (messages.length > MAX_EVENT_BATCH_SIZE) {
       throw new ValidationError(`an event batch holds at most ${MAX_EVENT_BATCH_SIZE} messages, got ${messages.length}`);
     }
     const decoded = messages.map((data) => decodeEvent(data, this.options.replicables));
     decoded.forEach((d) => this.logDecoded(d));
     const events = decoded.flatMap((d) => (d.type === 'event' ? [d.event] : []));
+    const traces = new Map<ApplicableEvent, TraceCarrier>();
+    decoded.forEach((d, i) => {
+      const carrier = traceContexts?.[i];
+      if (d.type === 'event' && carrier !== undefined && carrier !== null) traces.set(d.event, carrier);
+    });
     const cursor = highest(decoded.map((d) => d.position));
     const dispositions = decoded.map((d): MessageDisposition => (d.type === 'event' ? 'applied' : d.type === 'skip' ? 'skipped' : 'rejected'));
     if (cursor === undefined) return { dispositions, cursor, registriesInserted: 0, outOfScope: 0, recordsDeleted: 0, verificationPending: 0, blobsDeleted: [] };
@@ -152,7 +162,7 @@ export class EventApplier {
     const catalogue = await this.lookUp(events, signal);
     const applied = await this.options.store.transaction(async (writes) => {
       const acc: Applied = { registriesInserted: 0, outOfScope: 0, recordsDeleted: 0, verificationPending: 0, blobKeys: new Set() };
-      for (const run of runsOf(events)) await this.applyRun(writes, run, catalogue.get(run.replicable.name) ?? new Map(), acc);
+      for (const run of runsOf(events)) await this.applyRun(writes, run, catalogue.get(run.replicable.name) ?? new Map(), acc, traces);
       await writes.advanceCursor(cursor);
       return acc;
     });
@@ -217,7 +227,13 @@ export class EventApplier {
     return found;
   }
 
-  private async applyRun(writes: EventWrites, run: Run, catalogue: ReadonlyMap<number, ReplicableRecord>, acc: Applied): Promise<void> {
+  private async applyRun(
+    writes: EventWrites,
+    run: Run,
+    catalogue: ReadonlyMap<number, ReplicableRecord>,
+    acc: Applied,
+    traces: ReadonlyMap<ApplicableEvent, TraceCarrier>,
+  ): Promise<void> {
     const ids = uniqueIds(run.events);
     switch (run.kind) {
       case 'created': {
@@ -226,7 +242,14 @@ export class EventApplier {
           return record === undefined ? [] : [record];
         });
         acc.outOfScope += ids.length - inScope.length;
-        if (inScope.length > 0) acc.registriesInserted += (await writes.track(run.replicable, inScope)).length;
+        if (inScope.length === 0) return;
+        // The first event of an id wins (a replayed duplicate in one batch carries a later trace).
+        const traceContexts = new Map<number, TraceCarrier>();
+        for (const event of run.events) {
+          const carrier = traces.get(event);
+          if (carrier !== undefined && !traceContexts.has(event.modelRecordId)) traceContexts.set(event.modelRecordId, carrier);
+        }
+        acc.registriesInserted += (await writes.track(run.replicable, inScope, traceContexts.size === 0 ? undefined : traceContexts)).length;
         return;
       }
       case 'deleted': {

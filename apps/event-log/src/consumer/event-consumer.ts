@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, type Link } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Link, type Span, type SpanContext } from '@opentelemetry/api';
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import {
   abortableSleep,
@@ -11,6 +11,7 @@ import {
   type RetryDelayPolicy,
 } from '@geo/domain';
 import { ensureConsumer, extractTraceContext, GEO_EVENTS_STREAM, NATS_TRACER_NAME, pullConsumer, type JetStreamSession } from '@geo/nats';
+import { spansExported, traceCarrier, type TraceCarrier } from '@geo/otel';
 import type { EventCursor } from '@geo/pg';
 import { BackgroundTask, type Component } from '@geo/service-kit';
 import { BatchCollector } from './batch-collector';
@@ -249,12 +250,15 @@ export class EventConsumer implements Component {
     }
   }
 
-  /** Applies one batch inside a CONSUMER span linked to each message's publish span. */
+  /**
+   * Applies one batch inside a CONSUMER span linked to each message's publish span. While spans are
+   * exported, each message that carries a trace also gets a `geo.event.consume` span in THAT trace
+   * (child of its publish span, linked to the batch span), and its context is handed to the applier:
+   * a new registry row keeps it, so the sync job continues the push's trace (ADR 0009).
+   */
   private process(batch: readonly JsMsg[], signal: AbortSignal): Promise<BatchOutcome> {
-    const links: Link[] = batch.flatMap((m) => {
-      const spanContext = trace.getSpanContext(extractTraceContext(m));
-      return spanContext === undefined ? [] : [{ context: spanContext }];
-    });
+    const publishers = batch.map((m) => trace.getSpanContext(extractTraceContext(m)));
+    const links: Link[] = publishers.flatMap((spanContext) => (spanContext === undefined ? [] : [{ context: spanContext }]));
     const tracer = trace.getTracer(NATS_TRACER_NAME);
     return tracer.startActiveSpan(
       `process ${this.stream} batch`,
@@ -273,22 +277,52 @@ export class EventConsumer implements Component {
       async (span) => {
         // Keeps the batch from being redelivered while a slow primary or database holds it up.
         const keepAlive = setInterval(() => batch.forEach((m) => this.reply(m, 'working')), Math.max(1000, Math.floor(this.ackWaitMs / 3)));
+        const perMessage = spansExported() ? batch.map((m, i) => this.messageSpan(m, publishers[i], span)) : [];
+        const carriers = perMessage.length === 0 ? undefined : perMessage.map((s) => (s === undefined ? null : traceCarrier(trace.setSpan(ROOT_CONTEXT, s))));
+        let failed = false;
         try {
-          const outcome = await this.applyBatch(batch, signal);
-          if (outcome.retryAfterMs !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
+          const outcome = await this.applyBatch(batch, signal, carriers);
+          failed = outcome.retryAfterMs !== undefined;
           return outcome;
+        } catch (error) {
+          failed = true;
+          throw error;
         } finally {
           clearInterval(keepAlive);
-          span.end();
+          for (const s of [span, ...perMessage]) {
+            if (failed) s?.setStatus({ code: SpanStatusCode.ERROR });
+            s?.end();
+          }
         }
       },
     );
   }
 
-  private async applyBatch(batch: readonly JsMsg[], signal: AbortSignal): Promise<BatchOutcome> {
+  /** `geo.event.consume`: one message's step in its own trace; undefined when it carries none. */
+  private messageSpan(m: JsMsg, publisher: SpanContext | undefined, batchSpan: Span): Span | undefined {
+    if (publisher === undefined) return undefined;
+    return trace.getTracer(NATS_TRACER_NAME).startSpan(
+      'geo.event.consume',
+      {
+        kind: SpanKind.CONSUMER,
+        links: [{ context: batchSpan.spanContext() }],
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': m.subject,
+          'messaging.consumer.group.name': this.durable,
+          'messaging.nats.sequence': m.seq,
+          'messaging.nats.delivery_count': m.info.deliveryCount,
+        },
+      },
+      trace.setSpanContext(ROOT_CONTEXT, publisher),
+    );
+  }
+
+  private async applyBatch(batch: readonly JsMsg[], signal: AbortSignal, traces: readonly (TraceCarrier | null)[] | undefined): Promise<BatchOutcome> {
     const { logger } = this.options;
     try {
-      this.settle(batch, await this.options.applier.apply(batch.map((m) => m.data), signal));
+      this.settle(batch, await this.options.applier.apply(batch.map((m) => m.data), signal, traces));
       return {};
     } catch (error) {
       if (signal.aborted || isRetryable(error)) return this.retryLater(batch, error, signal);
@@ -302,7 +336,7 @@ export class EventConsumer implements Component {
     for (let i = 0; i < batch.length; i += 1) {
       const m = batch[i] as JsMsg;
       try {
-        this.settle([m], await this.options.applier.apply([m.data], signal));
+        this.settle([m], await this.options.applier.apply([m.data], signal, traces === undefined ? undefined : [traces[i] ?? null]));
       } catch (error) {
         if (signal.aborted || isRetryable(error)) return this.retryLater(batch.slice(i), error, signal);
         this.terminate(m, error);

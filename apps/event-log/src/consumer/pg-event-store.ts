@@ -10,10 +10,12 @@ import {
   PgEventCursorRepository,
   PgRegistryRepository,
   PgReplicableRecordRepository,
+  PgSyncTraceContextRepository,
   withTransaction,
   type EventCursor,
   type EventCursorPosition,
 } from '@geo/pg';
+import type { TraceCarrier } from '@geo/otel';
 import type { EventStore, EventWrites } from './ports';
 
 export interface PgEventStoreOptions {
@@ -51,15 +53,24 @@ class PgEventWrites implements EventWrites {
     this.records = new PgReplicableRecordRepository(tx);
   }
 
-  async track(replicable: ReplicableDefinition, records: readonly ReplicableRecord[]): Promise<readonly number[]> {
+  async track(replicable: ReplicableDefinition, records: readonly ReplicableRecord[], traceContexts?: ReadonlyMap<number, TraceCarrier>): Promise<readonly number[]> {
     const inserted = await new PgRegistryRepository(this.tx, replicable).insertPending(records.map((r) => r.modelRecordId));
     // Every in-scope record is refreshed, also beside an existing registry: the catalogue's answer is newer.
     await this.records.upsert(records);
+    // Only new rows: they are pending, so the scheduler's next claim takes the context again (ADR 0009).
+    if (traceContexts !== undefined && traceContexts.size > 0) {
+      const kept = new Map(inserted.flatMap((id) => {
+        const carrier = traceContexts.get(id);
+        return carrier === undefined ? [] : [[id, carrier] as const];
+      }));
+      await new PgSyncTraceContextRepository(this.tx).save(replicable.name, kept);
+    }
     return inserted;
   }
 
   async untrack(replicable: ReplicableDefinition, modelRecordIds: readonly number[]): Promise<readonly ReplicableRecord[]> {
     await new PgRegistryRepository(this.tx, replicable).deleteByModelIds(modelRecordIds);
+    await new PgSyncTraceContextRepository(this.tx).take(replicable.name, modelRecordIds);
     return this.records.deleteByModelIds(replicable.name, modelRecordIds);
   }
 

@@ -1,4 +1,5 @@
 import type { ReplicableDefinition, ReplicableRecord } from '@geo/domain';
+import type { TraceCarrier } from '@geo/otel';
 import type { EventCursor, EventCursorPosition } from '@geo/pg';
 
 /**
@@ -22,10 +23,11 @@ export interface EventWrites {
   /**
    * Starts tracking in-scope records: a `pending` registry row for each id without one (an existing
    * row is left as it is) and the record rows inserted or refreshed. Returns the ids whose registry
-   * row is new.
+   * row is new. `traceContexts` (by model id): the trace each new row continues when its sync job is
+   * published (ADR 0009); stored only for the new rows.
    */
-  track(replicable: ReplicableDefinition, records: readonly ReplicableRecord[]): Promise<readonly number[]>;
-  /** Deletes the registry rows and record rows of these ids; returns the record rows deleted (their blob keys). */
+  track(replicable: ReplicableDefinition, records: readonly ReplicableRecord[], traceContexts?: ReadonlyMap<number, TraceCarrier>): Promise<readonly number[]>;
+  /** Deletes the registry rows, record rows and stored trace contexts of these ids; returns the record rows deleted (their blob keys). */
   untrack(replicable: ReplicableDefinition, modelRecordIds: readonly number[]): Promise<readonly ReplicableRecord[]>;
   /** GitLab `registry.verification_pending!` on the registries that exist; returns their ids. */
   markVerificationPending(replicable: ReplicableDefinition, modelRecordIds: readonly number[]): Promise<readonly number[]>;

@@ -6,6 +6,8 @@ import type { BlobRemover, EventStore, EventWrites, ReplicableCatalogue } from '
 
 export interface FakeRegistry {
   verificationState: VerificationState;
+  /** The `traceparent` kept for the row's sync job (ADR 0009), when one was given. */
+  traceparent?: string;
 }
 
 interface FakeState {
@@ -60,14 +62,15 @@ export class FakeEventStore implements EventStore {
 
   private writes(draft: FakeState): EventWrites {
     return {
-      track: async (replicable: ReplicableDefinition, records: readonly ReplicableRecord[]) => {
+      track: async (replicable: ReplicableDefinition, records: readonly ReplicableRecord[], traceContexts?: ReadonlyMap<number, Readonly<Record<string, string>>>) => {
         this.calls.push(`track ${replicable.name} ${records.map((r) => r.modelRecordId).join(',')}`);
         this.check('track');
         const inserted: number[] = [];
         for (const r of records) {
           const key = keyOf(replicable.name, r.modelRecordId);
           if (draft.registries[key] === undefined) {
-            draft.registries[key] = { verificationState: 'verification_pending' };
+            const traceparent = traceContexts?.get(r.modelRecordId)?.['traceparent'];
+            draft.registries[key] = { verificationState: 'verification_pending', ...(traceparent === undefined ? {} : { traceparent }) };
             inserted.push(r.modelRecordId);
           }
           draft.records[key] = r;

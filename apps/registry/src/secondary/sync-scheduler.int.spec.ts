@@ -1,7 +1,12 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { UnavailableError } from '@geo/domain';
 import { decodeSyncJob, ensureConsumer, ensureStream, geoSyncJobsStream, pullConsumer, type JetStreamSession, type SyncJob } from '@geo/nats';
+import { traceCarrier } from '@geo/otel';
+import { startTracing } from '@geo/otel/sdk';
+import { PgSyncTraceContextRepository } from '@geo/pg';
 import { packagesNugetSymbol } from '@geo/replicables';
 import { createTestDatabase, recordingLogger, testServiceUrls, uniqueName, waitFor } from '@geo/testing';
 import { CoreNatsNudges } from './nudges';
@@ -39,7 +44,7 @@ describe('SyncScheduler (real PostgreSQL)', () => {
   });
 
   beforeEach(async () => {
-    await s.pool.query(`TRUNCATE ${TABLE}, geo_replicable_records`);
+    await s.pool.query(`TRUNCATE ${TABLE}, geo_replicable_records, geo_sync_trace_contexts`);
     catalogue = new FakeCatalogue(NAME);
     catalogue.site = { ...TEST_SITE, filesMaxCapacity: 3 };
   });
@@ -52,6 +57,51 @@ describe('SyncScheduler (real PostgreSQL)', () => {
   async function lastSyncedAt(modelId: number): Promise<Date | null> {
     return (await s.registry.findByModelId(modelId))?.lastSyncedAt ?? null;
   }
+
+  describe('trace contexts kept with new rows (ADR 0009)', () => {
+    const TRACE_ID = 'c0ffee'.padEnd(32, '1');
+    const stored = { traceparent: `00-${TRACE_ID}-${'2'.repeat(16)}-01` };
+
+    /** Records each job with the trace active while it was published. */
+    class TracePublisher extends RecordingPublisher {
+      readonly activeTraceIds: (string | undefined)[] = [];
+      override async publishJob(job: SyncJob): Promise<void> {
+        this.activeTraceIds.push(trace.getActiveSpan()?.spanContext().traceId);
+        expect(traceCarrier()).not.toBeNull();
+        await super.publishJob(job);
+      }
+    }
+
+    it('while spans are exported, publishes the job of a row in the trace stored for it, and takes the context', async () => {
+      const tracing = startTracing({ serviceName: 'scheduler-trace-test', exporter: new InMemorySpanExporter() });
+      try {
+        await s.registry.insertPending([7, 8]);
+        await new PgSyncTraceContextRepository(s.pool).save(NAME, new Map([[7, stored]]));
+        const jobs = new TracePublisher();
+        const { scheduler: sch } = scheduler(jobs);
+        expect(await sch.runOnce()).toMatchObject({ claimed: 2, published: 2 });
+        const byId = new Map(jobs.jobs.map((j, i) => [j.modelRecordId, { job: j, traceId: jobs.activeTraceIds[i] }]));
+        expect(byId.get(7)?.job.traceContext).toEqual(stored);
+        expect(byId.get(7)?.traceId).toBe(TRACE_ID);
+        // The other row's job runs in the loop's own span, a different trace.
+        expect(byId.get(8)?.job.traceContext).toBeUndefined();
+        expect(byId.get(8)?.traceId).not.toBe(TRACE_ID);
+        expect((await s.pool.query('SELECT 1 FROM geo_sync_trace_contexts')).rowCount).toBe(0);
+      } finally {
+        await tracing.shutdown();
+      }
+    });
+
+    it('without an exporter, leaves stored contexts alone and publishes as before', async () => {
+      await s.registry.insertPending([9]);
+      await new PgSyncTraceContextRepository(s.pool).save(NAME, new Map([[9, stored]]));
+      const jobs = new RecordingPublisher();
+      const { scheduler: sch } = scheduler(jobs);
+      expect(await sch.runOnce()).toMatchObject({ claimed: 1, published: 1 });
+      expect(jobs.jobs[0]?.traceContext).toBeUndefined();
+      expect((await s.pool.query('SELECT 1 FROM geo_sync_trace_contexts')).rowCount).toBe(1);
+    });
+  });
 
   describe('one loop at a time (recording publisher)', () => {
     it('claims up to the site capacity, pending first then due failed rows, with the row’s last_synced_at as attempt', async () => {

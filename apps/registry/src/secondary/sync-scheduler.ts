@@ -12,7 +12,7 @@ import {
   type SiteSettings,
 } from '@geo/domain';
 import { syncJobMessageId, type SyncJob } from '@geo/nats';
-import { withSpan } from '@geo/otel';
+import { contextFromCarrier, spansExported, withSpan } from '@geo/otel';
 import type { RegistrySweepRepository } from '@geo/pg';
 import { BackgroundTask, type Component } from '@geo/service-kit';
 import type { SecondaryCatalogue } from './catalogue-port';
@@ -166,8 +166,10 @@ export class SyncScheduler implements Component {
     this.unpublished.clear();
     const retry = await this.publishAll(retried);
     const republished = await this.republishStalledIfDue();
-    const { inFlight, claimed } = await untraced(() => this.options.registry.claimWithinCapacity({ capacity, maxBatch: this.maxBatch }));
-    const jobs = claimed.map((row) => this.job(row.modelId, row.lastSyncedAt));
+    const { inFlight, claimed, traceContexts } = await untraced(() =>
+      this.options.registry.claimWithinCapacity({ capacity, maxBatch: this.maxBatch, withTraceContexts: spansExported() }),
+    );
+    const jobs = claimed.map((row) => this.job(row.modelId, row.lastSyncedAt, traceContexts.get(row.modelId)));
     const fresh =
       jobs.length === 0
         ? { published: 0, failures: 0 }
@@ -212,10 +214,10 @@ export class SyncScheduler implements Component {
     }
   }
 
-  private job(modelRecordId: number, attempt: Date | null): SyncJob {
+  private job(modelRecordId: number, attempt: Date | null, traceContext?: Readonly<Record<string, string>>): SyncJob {
     // A claimed or started row always has `last_synced_at` (the `start` event sets it).
     if (attempt === null) throw new GeoError(ErrorCodes.INTERNAL, `started registry row of model ${modelRecordId} has no last_synced_at`);
-    return { replicableName: this.options.replicable.name, modelRecordId, attempt };
+    return { replicableName: this.options.replicable.name, modelRecordId, attempt, ...(traceContext === undefined ? {} : { traceContext }) };
   }
 
   private async refreshSettingsIfDue(signal?: AbortSignal): Promise<void> {
@@ -280,7 +282,10 @@ export class SyncScheduler implements Component {
     const failed: SyncJob[] = [];
     for (let i = 0; i < jobs.length; i += PUBLISH_CONCURRENCY) {
       const chunk = jobs.slice(i, i + PUBLISH_CONCURRENCY);
-      const results = await Promise.allSettled(chunk.map((job) => this.options.jobs.publishJob(job)));
+      // A job that carries its row's trace (ADR 0009) is published in that trace, not the loop's.
+      const results = await Promise.allSettled(
+        chunk.map((job) => (job.traceContext === undefined ? this.options.jobs.publishJob(job) : context.with(contextFromCarrier(job.traceContext), () => this.options.jobs.publishJob(job)))),
+      );
       results.forEach((result, index) => {
         const job = chunk[index];
         if (job === undefined) return;

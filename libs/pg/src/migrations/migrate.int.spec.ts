@@ -54,7 +54,7 @@ describe.each(DATABASE_ROLES)('migrate(%s)', (role) => {
     const expected =
       role === 'primary'
         ? ['geo_events', 'geo_node_namespace_links', 'geo_node_statuses', 'geo_sites', 'namespaces', 'packages_nuget_symbol_states', 'packages_nuget_symbol_states_row_counts', 'packages_nuget_symbols', 'packages_nuget_symbols_row_counts', 'packages_package_files', 'packages_packages', 'projects']
-        : ['geo_event_log_heartbeats', 'geo_event_log_states', 'geo_replicable_records', 'packages_nuget_symbol_registry', 'packages_nuget_symbol_registry_row_counts'];
+        : ['geo_event_log_heartbeats', 'geo_event_log_states', 'geo_replicable_records', 'geo_sync_trace_contexts', 'packages_nuget_symbol_registry', 'packages_nuget_symbol_registry_row_counts'];
     expect(await tables(db.url)).toEqual([...expected, migrationsTable(role)].sort());
   });
 

@@ -7,6 +7,7 @@ import { createPool } from '../pool';
 import { PgRegistryRepository } from './registry-repository';
 import { PgRegistrySweepRepository } from './registry-sweep-repository';
 import { PgReplicableRecordRepository } from './replicable-record-repository';
+import { PgSyncTraceContextRepository } from './sync-trace-context-repository';
 
 const NAME = packagesNugetSymbol.name;
 const TABLE = packagesNugetSymbol.registryTable;
@@ -51,7 +52,7 @@ describe('PgRegistrySweepRepository', () => {
   });
 
   beforeEach(async () => {
-    await pool.query(`TRUNCATE ${TABLE}, geo_replicable_records`);
+    await pool.query(`TRUNCATE ${TABLE}, geo_replicable_records, geo_sync_trace_contexts`);
   });
 
   async function setRows(sql: string, values: unknown[] = []): Promise<void> {
@@ -119,7 +120,7 @@ describe('PgRegistrySweepRepository', () => {
     expect(firstIds).toHaveLength(3);
     expect(first.claimed.every((r) => r.state === 'started' && r.lastSyncedAt !== null)).toBe(true);
     const second = await repo.claimWithinCapacity({ capacity: 3, maxBatch: 1000 });
-    expect(second).toEqual({ inFlight: 3, claimed: [] });
+    expect(second).toEqual({ inFlight: 3, claimed: [], traceContexts: new Map() });
     expect(await repo.countStarted()).toBe(3);
     await setRows(`UPDATE ${TABLE} SET state = 2 WHERE ${FK} = $1`, [firstIds[0]]);
     const third = await repo.claimWithinCapacity({ capacity: 3, maxBatch: 1000 });
@@ -138,6 +139,25 @@ describe('PgRegistrySweepRepository', () => {
     expect(claimedIds).toHaveLength(7);
     expect(new Set(claimedIds).size).toBe(7);
     expect(await repo.countStarted()).toBe(7);
+  });
+
+  it('claimWithinCapacity with withTraceContexts takes the claimed rows\' stored trace contexts (ADR 0009)', async () => {
+    await registry.insertPending([1, 2, 3]);
+    const traces = new PgSyncTraceContextRepository(pool);
+    const carrier = (n: number) => ({ traceparent: `00-${'a'.repeat(31)}${n}-${'b'.repeat(15)}${n}-01` });
+    await traces.save(NAME, new Map([[1, carrier(1)], [3, carrier(3)], [9, carrier(9)]]));
+    // Without the option the contexts stay where they are.
+    const plain = await repo.claimWithinCapacity({ capacity: 1, maxBatch: 1000 });
+    expect(plain.traceContexts.size).toBe(0);
+    const claim = await repo.claimWithinCapacity({ capacity: 10, maxBatch: 1000, withTraceContexts: true });
+    const claimed = new Set(claim.claimed.map((r) => r.modelId));
+    const expected = [1, 3].filter((id) => claimed.has(id)).map((id) => [id, carrier(id)]);
+    expect([...claim.traceContexts]).toEqual(expect.arrayContaining(expected));
+    expect(claim.traceContexts.size).toBe(expected.length);
+    // Taken means gone: only the unclaimed id 9 (no registry row) and the row claimed without the option remain.
+    const left = await pool.query<{ id: string }>('SELECT model_record_id AS id FROM geo_sync_trace_contexts ORDER BY 1');
+    const plainId = plain.claimed[0]!.modelId;
+    expect(left.rows.map((r) => Number(r.id))).toEqual([...(plainId === 2 ? [] : [plainId]), 9].sort((a, b) => a - b));
   });
 
   it('claimWithinCapacity validates its options', async () => {

@@ -6,6 +6,7 @@ import { withTransaction } from '../transaction';
 import { PgRegistryRepository } from './registry-repository';
 import { toId, type StoredRegistryRow } from './registry-row-mapping';
 import { PgReplicableRecordRepository } from './replicable-record-repository';
+import { PgSyncTraceContextRepository, type StoredTraceContext } from './sync-trace-context-repository';
 
 /** One model id a secondary knows about in a range, and which of its two rows exist. */
 export interface TrackedModel {
@@ -30,6 +31,12 @@ export interface ClaimWithinCapacityOptions {
   readonly maxBatch: number;
   /** Clock for `retry_at` checks and `last_synced_at`; the database's `now()` by default. */
   readonly now?: Date;
+  /**
+   * Also take the claimed rows' stored trace contexts (`geo_sync_trace_contexts`, ADR 0009) in the
+   * same transaction. Pass it while spans are exported; otherwise nothing stores them, and the claim
+   * saves the statement.
+   */
+  readonly withTraceContexts?: boolean;
 }
 
 export interface CapacityClaim {
@@ -37,6 +44,8 @@ export interface CapacityClaim {
   readonly inFlight: number;
   /** Rows this claim moved to `started` (ascending id); `lastSyncedAt` is each job's attempt token. */
   readonly claimed: readonly StoredRegistryRow[];
+  /** With `withTraceContexts`: the trace each claimed row was created in, by model id (rows without one are absent). */
+  readonly traceContexts: ReadonlyMap<number, StoredTraceContext>;
 }
 
 /** A row in `started`, with the attempt token its sync job carries. */
@@ -72,7 +81,7 @@ export interface RegistrySweepRepository {
    * upserted. Returns the model ids whose registry row was inserted (ascending).
    */
   track(records: readonly ReplicableRecord[]): Promise<number[]>;
-  /** In ONE transaction: deletes the registry rows and record rows of these ids. */
+  /** In ONE transaction: deletes the registry rows, record rows and stored trace contexts of these ids. */
   untrack(modelIds: readonly number[]): Promise<UntrackResult>;
   /** Rows in `started` (the syncs in flight, counted from the table so capacity survives restarts). */
   countStarted(): Promise<number>;
@@ -174,6 +183,8 @@ export class PgRegistrySweepRepository implements RegistrySweepRepository {
     return withTransaction(this.pool, async (tx) => {
       const registryRowsDeleted = await new PgRegistryRepository(tx, this.replicable).deleteByModelIds(modelIds);
       const records = await new PgReplicableRecordRepository(tx).deleteByModelIds(this.replicable.name, modelIds);
+      // A context kept for a row that never got claimed goes with the row (ADR 0009).
+      await new PgSyncTraceContextRepository(tx).take(this.replicable.name, modelIds);
       return { registryRowsDeleted, records };
     });
   }
@@ -196,12 +207,16 @@ export class PgRegistrySweepRepository implements RegistrySweepRepository {
       );
       const inFlight = counted.rows[0]?.count ?? 0;
       const limit = Math.max(0, Math.min(options.capacity - inFlight, options.maxBatch));
-      if (limit === 0) return { inFlight, claimed: [] };
+      if (limit === 0) return { inFlight, claimed: [], traceContexts: new Map() };
       const claimed = await new PgRegistryRepository(tx, this.replicable).claimSyncBatch({
         limit,
         ...(options.now === undefined ? {} : { now: options.now }),
       });
-      return { inFlight, claimed };
+      const traceContexts =
+        options.withTraceContexts === true && claimed.length > 0
+          ? await new PgSyncTraceContextRepository(tx).take(this.replicable.name, claimed.map((row) => row.modelId))
+          : new Map<number, StoredTraceContext>();
+      return { inFlight, claimed, traceContexts };
     });
   }
 
