@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { NotFoundError, type ReplicableDefinition } from '@geo/domain';
 import { namespaceProjectRoutes } from '../admin/namespace-project-routes';
+import { adminPageRoutes } from '../admin-page/admin-page-routes';
 import type { HealthChecks } from '../health/health-checks';
 import type { AdminTokens } from './admin-auth';
 import { healthRoutes } from '../health/health-routes';
@@ -14,7 +15,11 @@ import { sitesRoutes } from '../sites/sites-routes';
 import type { StatusApi } from '../status/status-api';
 import { statusRoutes } from '../status/status-routes';
 import { toErrorReply } from './error-reply';
+import { geoNodeDirectory } from '../graphql/geo-nodes';
+import { graphqlRoutes } from '../graphql/graphql-routes';
+import type { RegistriesPort } from '../graphql/registries-api';
 import { traceRequests } from './request-spans';
+import { metricsRoutes, type MetricsSource } from '../metrics/metrics-routes';
 
 /** Everything the gateway's HTTP surface needs; built by `wiring.ts`, faked in tests. */
 export interface GatewayHttpDeps {
@@ -32,10 +37,17 @@ export interface GatewayHttpDeps {
   readonly role: 'primary' | 'secondary';
   /** The site's status app (GitLab's status REST API). */
   readonly status: StatusApi;
-  /** The replicable catalogue: status JSON renders every type's fields. */
-  readonly replicables: readonly Pick<ReplicableDefinition, 'name' | 'pluralName'>[];
+  /** The replicable catalogue: status JSON renders every type's fields; the admin page lists every type. */
+  readonly replicables: readonly Pick<ReplicableDefinition, 'name' | 'pluralName' | 'title' | 'graphqlRegistryType' | 'graphqlRegistryClass'>[];
   /** Secondaries: the primary gateway's HTTP address (`GEO_PRIMARY_HTTP_URL`) for symbol requests not served here. */
   readonly primaryHttpUrl?: string;
+  /** Secondaries: the site's registry app, which GraphQL's registries and mutations read and change. */
+  readonly registries?: RegistriesPort;
+  /**
+   * `GET /metrics`: the status reader for the gauges (a short deadline) and the sibling apps to scrape.
+   * Absent: the gauges read `status` and no sibling is scraped.
+   */
+  readonly metrics?: { readonly statuses: Pick<StatusApi, 'listStatuses'>; readonly sources: readonly MetricsSource[] };
 }
 
 /** JSON request bodies (admin APIs) are small; packages are streamed and not subject to this. */
@@ -83,12 +95,27 @@ export async function createGatewayHttp(deps: GatewayHttpDeps): Promise<FastifyI
   });
   await app.register(deletePackageRoute, { nuget: deps.nuget });
   await app.register(namespaceProjectRoutes, { nuget: deps.nuget, tokens: deps.tokens });
+  // The static admin page (`/admin/geo`); it calls the admin APIs with the token it asks for.
+  await app.register(adminPageRoutes, { replicables: deps.replicables });
   await app.register(statusRoutes, {
     status: deps.status,
     tokens: deps.tokens,
     siteName: deps.siteName,
     role: deps.role,
     replicables: deps.replicables,
+  });
+  await app.register(metricsRoutes, {
+    statuses: deps.metrics?.statuses ?? deps.status,
+    sources: deps.metrics?.sources ?? [],
+    siteName: deps.siteName,
+    role: deps.role,
+    replicables: deps.replicables,
+  });
+  await app.register(graphqlRoutes, {
+    tokens: deps.tokens,
+    siteName: deps.siteName,
+    nodes: geoNodeDirectory({ role: deps.role, siteName: deps.siteName, sites: deps.sites, status: deps.status }),
+    registries: deps.role === 'secondary' ? deps.registries : undefined,
   });
   if (deps.sites !== undefined) await app.register(sitesRoutes, { sites: deps.sites, tokens: deps.tokens, currentSiteName: deps.siteName });
   return app;

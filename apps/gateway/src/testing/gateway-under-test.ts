@@ -3,13 +3,15 @@
  * sites repository), for the gateway's specs.
  */
 import type { AddressInfo } from 'node:net';
-import { createChannelClient } from '@geo/grpc';
-import { HealthClient, NugetServiceClient, StatusServiceClient } from '@geo/proto';
+import { createChannelClient, scrapeMetrics } from '@geo/grpc';
+import { HealthClient, MetricsServiceClient, NugetServiceClient, RegistryServiceClient, StatusServiceClient } from '@geo/proto';
 import { REPLICABLES } from '@geo/replicables';
 import { createLogger } from '@geo/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { RegistriesApi } from '../graphql/registries-api';
 import type { CheckOutcome, HealthChecks } from '../health/health-checks';
 import { createGatewayHttp } from '../http/gateway-http';
+import { METRICS_SCRAPE_TIMEOUT_MS } from '../metrics/metrics-routes';
 import { NugetApi } from '../nuget/nuget-api';
 import type { SitesRepository } from '../sites/sites-repository';
 import { StatusApi } from '../status/status-api';
@@ -39,6 +41,10 @@ export interface GatewayUnderTestOptions {
   readonly statusTarget?: string;
   readonly siteName?: string;
   readonly nonAdminTokens?: readonly string[];
+  /** `/metrics` scrapes these apps' `MetricsService` (app name → gRPC target); default none. */
+  readonly metricsTargets?: Readonly<Record<string, string>>;
+  /** A secondary's registry app (`RegistryService` gRPC target) for GraphQL; default none. */
+  readonly registryTarget?: string;
 }
 
 export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {}): Promise<GatewayUnderTest> {
@@ -46,6 +52,8 @@ export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {
   const nugetClient = createChannelClient(NugetServiceClient, nuget.target);
   const healthClient = createChannelClient(HealthClient, nuget.target);
   const statusClient = createChannelClient(StatusServiceClient, options.statusTarget ?? '127.0.0.1:1');
+  const metricsClients = Object.entries(options.metricsTargets ?? {}).map(([app, target]) => ({ app, client: createChannelClient(MetricsServiceClient, target) }));
+  const registryClient = options.registryTarget === undefined ? undefined : createChannelClient(RegistryServiceClient, options.registryTarget);
   const health: { database: CheckOutcome; nuget: CheckOutcome } = { database: { ok: true }, nuget: { ok: true } };
   const checks: HealthChecks = { database: async () => health.database, nuget: async () => health.nuget };
   const app = await createGatewayHttp({
@@ -60,6 +68,11 @@ export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {
     health: checks,
     role: options.role ?? 'primary',
     ...(options.primaryHttpUrl === undefined ? {} : { primaryHttpUrl: options.primaryHttpUrl }),
+    ...(registryClient === undefined ? {} : { registries: new RegistriesApi(registryClient) }),
+    metrics: {
+      statuses: new StatusApi(statusClient, METRICS_SCRAPE_TIMEOUT_MS),
+      sources: metricsClients.map(({ app, client }) => ({ app, scrape: () => scrapeMetrics(client, METRICS_SCRAPE_TIMEOUT_MS) })),
+    },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as AddressInfo).port;
@@ -74,6 +87,8 @@ export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {
       nugetClient.close();
       healthClient.close();
       statusClient.close();
+      for (const { client } of metricsClients) client.close();
+      registryClient?.close();
       await nuget.stop();
     },
   };
