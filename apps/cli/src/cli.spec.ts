@@ -50,6 +50,17 @@ describe('runCli', () => {
     expect(c.err).toEqual([`geo: db down [${ErrorCodes.UNAVAILABLE}]`]);
   });
 
+  it('passes the words after a command that takes operands to it; others stay unknown', async () => {
+    const seen: string[][] = [];
+    const withOperand: Command = { words: ['say'], takesOperands: true, summary: 's', usage: 'geo say WORD', run: async (args) => (seen.push([...args.words]), 0) };
+    const c = capture();
+    expect(await runCli(['say', 'hi', '--name', 'geo'], [echo, withOperand], c.io)).toBe(0);
+    expect(c.out).toEqual(['hi geo']);
+    expect(await runCli(['say', 'there'], [echo, withOperand], c.io)).toBe(0);
+    expect(seen).toEqual([['say', 'there']]);
+    expect(await runCli(['nope', 'there'], [echo, withOperand], c.io)).toBe(2);
+  });
+
   it('prints help with exit 0', async () => {
     const c = capture();
     expect(await runCli(['say', 'hi', '--help'], [echo], c.io)).toBe(0);

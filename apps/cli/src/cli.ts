@@ -2,8 +2,17 @@ import { isGeoError } from '@geo/domain';
 import { parseArgs } from './argv';
 import { ExitCodes, type CliIo, type Command } from './command';
 
+function startsWith(words: readonly string[], prefix: readonly string[]): boolean {
+  return prefix.length <= words.length && prefix.every((w, i) => w === words[i]);
+}
+
+/** The command named exactly by `words`, else the longest one taking operands that `words` start with. */
 function findCommand(commands: readonly Command[], words: readonly string[]): Command | undefined {
-  return commands.find((c) => c.words.length === words.length && c.words.every((w, i) => w === words[i]));
+  const exact = commands.find((c) => c.words.length === words.length && startsWith(words, c.words));
+  if (exact !== undefined) return exact;
+  return commands
+    .filter((c) => c.takesOperands === true && startsWith(words, c.words))
+    .sort((a, b) => b.words.length - a.words.length)[0];
 }
 
 function overview(commands: readonly Command[]): string {

@@ -12,6 +12,11 @@ export const ExitCodes = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 /** One subcommand, addressed by its words (e.g. `['db', 'migrate']`). */
 export interface Command {
   readonly words: readonly string[];
+  /**
+   * The command takes operands: words after its own (e.g. the registry id of `geo resync 5`);
+   * `run` finds them in `args.words` after `words`.
+   */
+  readonly takesOperands?: boolean;
   /** One line for `geo --help`. */
   readonly summary: string;
   /** Full usage text printed on usage errors and `--help`. */

@@ -106,7 +106,7 @@ export class SitesApi {
   }
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
@@ -116,7 +116,7 @@ function parseJson(text: string): unknown {
 }
 
 /** The gateway's `{"message", "code"}` error as a GeoError; anything else (a proxy's page) as UNAVAILABLE/INTERNAL. */
-function gatewayError(status: number, json: unknown, text: string): GeoError {
+export function gatewayError(status: number, json: unknown, text: string): GeoError {
   const body = typeof json === 'object' && json !== null ? (json as { message?: unknown; code?: unknown }) : {};
   const message = typeof body.message === 'string' ? body.message : `HTTP ${status}: ${text.slice(0, 200)}`;
   const code: ErrorCode =
