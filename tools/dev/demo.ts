@@ -5,6 +5,7 @@
  * sites' symbol servers and checks the bytes, printing per-site progress on the way. Exits non-zero
  * unless the secondary serves every symbol byte-identically from its own copy.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -48,6 +49,16 @@ interface SymbolRow {
 
 const VERIFICATION = ['pending', 'started', 'succeeded', 'failed', 'disabled'];
 const SYNC = ['pending', 'started', 'synced', 'failed'];
+
+/**
+ * Runs the `geo` CLI as an operator would and returns its output lines; a non-zero exit (a failed
+ * check) is shown, not thrown: the demo's verdict is the convergence above.
+ */
+function geoCli(args: readonly string[]): string[] {
+  const run = spawnSync(join(ROOT, 'tools', 'bin', 'geo'), args, { encoding: 'utf8', timeout: 60_000 });
+  const lines = `${run.stdout}${run.stderr}`.trimEnd().split('\n');
+  return run.status === 0 ? lines : [...lines, `(geo ${args[0] ?? ''} exited ${run.status ?? run.signal ?? 'abnormally'})`];
+}
 
 function section(title: string): void {
   console.log(`\n== ${title}`);
@@ -213,23 +224,34 @@ async function main(): Promise<void> {
     const secondaryStatus = await until('secondary status', async () => {
       const status = await fetchSiteStatus(statusAddress(secondarySpec));
       const r = Object.values(status.replicables)[0];
-      const converged = r !== undefined && r.registryCount !== undefined && r.registryCount > 0 && r.verifiedCount === r.registryCount;
+      // GetStatus may answer with a status up to 10 s old (ON_DEMAND_REUSE_MS): wait for one that counts every symbol.
+      const converged = r !== undefined && r.registryCount === ids.length && r.verifiedCount === ids.length;
       return { done: converged, value: status, progress: `secondary status: ${status.healthStatus}, ${r?.verifiedCount ?? 0}/${r?.registryCount ?? 0} verified` };
     });
     for (const line of formatSiteStatus(await fetchSiteStatus(statusAddress(primarySpec)), 'primary')) console.log(`  ${line}`);
     for (const line of formatSiteStatus(secondaryStatus, 'secondary')) console.log(`  ${line}`);
-    const stored = (await fetchStoredStatuses(statusAddress(primarySpec))).find((st) => st.name === secondarySpec.name);
-    console.log(
-      stored === undefined
-        ? `  the primary has no status from ${secondarySpec.name} yet (secondaries push theirs every GEO_STATUS_INTERVAL_SECONDS)`
-        : `  the primary's stored copy of ${secondarySpec.name}: ${stored.healthStatus}, pushed ${stored.updatedAt?.toISOString() ?? '-'}`,
-    );
+    // Secondaries push their status every GEO_STATUS_INTERVAL_SECONDS (10 s for local sites).
+    const stored = await until('the secondary\'s status pushed to the primary', async () => {
+      const copy = (await fetchStoredStatuses(statusAddress(primarySpec))).find((st) => st.name === secondarySpec.name);
+      const r = copy === undefined ? undefined : Object.values(copy.replicables)[0];
+      const counted = r?.registryCount ?? 0;
+      return { done: counted === ids.length && r?.verifiedCount === ids.length, value: copy, progress: `the primary's copy of ${secondarySpec.name}'s status counts ${counted}/${ids.length} registries` };
+    });
+    console.log(`  the primary's stored copy of ${secondarySpec.name}: ${stored?.healthStatus ?? '-'}, pushed ${stored?.updatedAt?.toISOString() ?? '-'}`);
 
     section('summary');
     console.log(`primary:   ${rows.length} symbols stored and verified`);
     console.log(`secondary: ${ids.length} synced and verified, ${identical} served from its own copy byte-identical to the primary's; ${secondaryStatus.healthStatus}`);
-    console.log('next: REST status, GraphQL, Prometheus, admin page, geo CLI status (issue 6)');
     if (identical !== rows.length) throw new Error('the secondary did not serve every symbol from its own identical copy');
+
+    section('operator surfaces: `geo status` against the primary gateway (REST /api/v4/geo_sites/status)');
+    for (const line of geoCli(['status', '--url', primary.url, '--token', primary.admin_token])) console.log(`  ${line}`);
+    section('operator surfaces: `geo check` against the secondary gateway');
+    for (const line of geoCli(['check', '--url', secondary.url, '--token', secondary.admin_token])) console.log(`  ${line}`);
+    console.log('\neach gateway also serves (admin token in PRIVATE-TOKEN; `npm run demo -- --keep` leaves the sites up):');
+    for (const site of [primary, secondary]) {
+      console.log(`  ${site.role.padEnd(9)} admin page ${site.url}/admin/geo · GraphQL ${site.url}/api/graphql · Prometheus ${site.url}/metrics`);
+    }
   } finally {
     await primaryDb.end();
     await secondaryDb.end();

@@ -90,6 +90,9 @@ export function siteEnv(input: SiteEnvInput): NodeJS.ProcessEnv {
     GEO_GATEWAY_HTTP_PORT: String(input.httpPort),
     GEO_BLOB_TRANSFER_HTTP_PORT: String(input.retrieveHttpPort),
     GEO_ADMIN_TOKEN: input.adminToken,
+    // Local sites report every 10 s (production: 60 s) so the primary's copy of a secondary's status,
+    // which `geo status` and the admin page show, follows a demo's few minutes closely.
+    GEO_STATUS_INTERVAL_SECONDS: process.env.GEO_STATUS_INTERVAL_SECONDS ?? '10',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     NODE_OPTIONS: process.env.NODE_OPTIONS ?? appNodeOptions(input.role, input.app),
     MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? APP_MALLOC_ARENA_MAX,
