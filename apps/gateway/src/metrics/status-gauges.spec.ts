@@ -1,6 +1,6 @@
 import type { MetricFamilySnapshot } from '@geo/grpc';
 import type { GeoNodeStatus } from '@geo/proto';
-import { gaugeFields, gaugeType, roleOfStatus, STATUS_FAILED_TOTAL, statusFamilies, type StatusGaugeOptions } from './status-gauges';
+import { gaugeFields, gaugeType, STATUS_FAILED_TOTAL, statusFamilies, type StatusGaugeOptions } from './status-gauges';
 
 const REPLICABLES = [{ name: 'packages_nuget_symbol', pluralName: 'packages_nuget_symbols' }];
 const PRIMARY: StatusGaugeOptions = { siteName: 'eu', role: 'primary', replicables: REPLICABLES };
@@ -91,16 +91,6 @@ describe('gaugeFields: GitLab gauge names (spec §8.3)', () => {
     ['geo_last_event_id', 'gauge'],
   ])('%s is typed %s (a gauge may not end in _total for promtool)', (name, type) => {
     expect(gaugeType(name)).toBe(type);
-  });
-});
-
-describe('roleOfStatus', () => {
-  it.each([
-    [{ siteName: 'eu', role: 'primary' as const }, 'eu', 'primary'],
-    [{ siteName: 'eu', role: 'primary' as const }, 'us', 'secondary'],
-    [{ siteName: 'us', role: 'secondary' as const }, 'us', 'secondary'],
-  ])('%j, status of %s → %s', (options, name, role) => {
-    expect(roleOfStatus({ name }, options)).toBe(role);
   });
 });
 

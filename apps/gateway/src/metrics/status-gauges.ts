@@ -1,7 +1,7 @@
 import { prometheusGaugeName, STATUS_COUNT_SUFFIXES, statusFieldsFor, type ReplicableDefinition, type StatusCountKey } from '@geo/domain';
 import type { MetricFamilySnapshot, MetricSampleSnapshot } from '@geo/grpc';
 import type { GeoNodeStatus } from '@geo/proto';
-import { geoSiteStatusJson, type GeoSiteStatusJson } from '../status/status-json';
+import { geoSiteStatusJson, roleOfStatus, type GeoSiteStatusJson } from '../status/status-json';
 
 /**
  * GitLab's Geo gauges (spec §8.3, `Geo::MetricsUpdateService`) from GeoNodeStatuses. Pure.
@@ -78,11 +78,6 @@ export interface StatusGaugeOptions {
   readonly siteName: string;
   readonly role: 'primary' | 'secondary';
   readonly replicables: readonly Pick<ReplicableDefinition, 'name' | 'pluralName'>[];
-}
-
-/** The role of the site a status describes (the status routes' rule: only secondaries push). */
-export function roleOfStatus(status: Pick<GeoNodeStatus, 'name'>, options: Pick<StatusGaugeOptions, 'siteName' | 'role'>): 'primary' | 'secondary' {
-  return options.role === 'primary' && status.name === options.siteName ? 'primary' : 'secondary';
 }
 
 /** The REST rendering used for the values; links are not exported, so their origin does not matter. */

@@ -1,5 +1,5 @@
 import type { GeoNodeStatus } from '@geo/proto';
-import { geoSiteStatusJson, type StatusJsonContext } from './status-json';
+import { geoSiteStatusJson, roleOfStatus, type StatusJsonContext } from './status-json';
 
 const CONTEXT: StatusJsonContext = {
   origin: 'https://eu.example',
@@ -113,5 +113,15 @@ describe('geoSiteStatusJson', () => {
 
   it('a primary reports no container replication setting (GitLab sets it on secondaries only)', () => {
     expect(geoSiteStatusJson(status(), 'primary', CONTEXT)['container_repositories_replication_enabled']).toBeNull();
+  });
+});
+
+describe('roleOfStatus', () => {
+  it.each([
+    [{ siteName: 'eu', role: 'primary' as const }, 'eu', 'primary'],
+    [{ siteName: 'eu', role: 'primary' as const }, 'us', 'secondary'],
+    [{ siteName: 'us', role: 'secondary' as const }, 'us', 'secondary'],
+  ])('%j, status of %s → %s', (options, name, role) => {
+    expect(roleOfStatus({ name }, options)).toBe(role);
   });
 });

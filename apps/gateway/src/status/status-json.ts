@@ -76,6 +76,15 @@ function replicableFields(def: Pick<ReplicableDefinition, 'pluralName'>, status:
   return fields;
 }
 
+/**
+ * The role of the site a status describes, as seen by the gateway of `gateway.siteName`: only
+ * secondaries push their status, so on the primary every status not named like it is a secondary's,
+ * and a secondary only knows its own.
+ */
+export function roleOfStatus(status: Pick<GeoNodeStatus, 'name'>, gateway: { readonly siteName: string; readonly role: 'primary' | 'secondary' }): 'primary' | 'secondary' {
+  return gateway.role === 'primary' && status.name === gateway.siteName ? 'primary' : 'secondary';
+}
+
 /** One site's `GeoSiteStatus` JSON. `role` is the role of the site the status describes. */
 export function geoSiteStatusJson(status: GeoNodeStatus, role: 'primary' | 'secondary', context: StatusJsonContext): GeoSiteStatusJson {
   // 0 on the wire means "not registered / not known yet": GitLab has no such status, null says it.

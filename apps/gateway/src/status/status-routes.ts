@@ -5,7 +5,7 @@ import { requireAdminToken, type AdminTokens } from '../http/admin-auth';
 import { parseId } from '../http/route-params';
 import { paginate } from './pagination';
 import type { StatusApi } from './status-api';
-import { geoSiteStatusJson, type StatusJsonContext } from './status-json';
+import { geoSiteStatusJson, roleOfStatus, type StatusJsonContext } from './status-json';
 
 export interface StatusRoutesOptions {
   readonly status: StatusApi;
@@ -36,12 +36,10 @@ type PageRequest = FastifyRequest<{ Querystring: { page?: string; per_page?: str
  */
 export async function statusRoutes(app: FastifyInstance, options: StatusRoutesOptions): Promise<void> {
   app.addHook('onRequest', requireAdminToken(options.tokens));
-  const roleOf = (status: GeoNodeStatus): 'primary' | 'secondary' =>
-    options.role === 'primary' && status.name === options.siteName ? 'primary' : 'secondary';
 
   for (const apiPath of STATUS_API_PATHS) {
     const context = (request: FastifyRequest): StatusJsonContext => ({ origin: `${request.protocol}://${request.host}`, apiPath, replicables: options.replicables });
-    const render = (status: GeoNodeStatus, request: FastifyRequest) => geoSiteStatusJson(status, roleOf(status), context(request));
+    const render = (status: GeoNodeStatus, request: FastifyRequest) => geoSiteStatusJson(status, roleOfStatus(status, options), context(request));
 
     app.get(`${apiPath}/status`, async (request: PageRequest, reply) => {
       const statuses = await options.status.listStatuses();
