@@ -26,8 +26,13 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.int\\.spec\\.ts$'] },
-    // Hooks and tests that create, migrate or drop databases: a DROP DATABASE's checkpoint alone can
-    // take several seconds on a loaded 2-core machine, past jest's 5 s default.
-    { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int.spec.ts'], globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts', testTimeout: 30_000 },
+    {
+      ...common,
+      displayName: 'int',
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int.spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
+      // 30 s default timeout for tests and hooks (databases are created and dropped in hooks).
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest-int-timeout.ts'],
+    },
   ],
 };
