@@ -18,8 +18,11 @@ export interface JetStreamEventPublisherOptions {
 
 /**
  * Publishes outbox rows to `GEO_EVENTS` in the wire format of `geo-event-message.ts`. The stream is
- * ensured (created or updated to the preset) on the first publish of every connection, and again
- * after any failed publish, so a server that came back empty, or a deleted stream, heals itself.
+ * ensured (created or updated to the preset) once per connection, by `ready` (the relay calls it on
+ * every pass, so the stream exists before the first event: a new secondary can create its durable
+ * consumer, which starts at the newest event, without missing that first one) or by the first
+ * publish, and again after any failure, so a server that came back empty, or a deleted stream,
+ * heals itself.
  */
 export class JetStreamEventPublisher implements GeoEventPublisher {
   private readonly stream: StreamSpec;
@@ -32,16 +35,16 @@ export class JetStreamEventPublisher implements GeoEventPublisher {
     this.subjectPrefix = options.stream?.subjectPrefix ?? GEO_EVENTS_SUBJECT_PREFIX;
   }
 
+  /** Ensures the stream for the current connection (a no-op once done for it). */
+  async ready(): Promise<void> {
+    await this.ensured(this.currentSession());
+  }
+
   async publish(event: GeoEventRecord): Promise<{ readonly duplicate: boolean }> {
     const outgoing = toOutgoingGeoEvent(event, this.subjectPrefix);
-    const session = this.options.link.session();
-    if (session === undefined) throw new UnavailableError('NATS is not connected');
+    const session = this.currentSession();
     try {
-      if (this.ensuredEpoch !== session.epoch) {
-        const { action } = await ensureStream(session.jsm, this.stream);
-        if (action !== 'unchanged') this.options.logger.info({ stream: this.stream.name, action }, 'event-log: stream ensured');
-        this.ensuredEpoch = session.epoch;
-      }
+      await this.ensured(session);
       // The publish span (and the trace context in the message headers) continues the writer's trace.
       const ack = await context.with(writerContext(event), () =>
         publish(session.js, outgoing.subject, outgoing.data, {
@@ -54,6 +57,19 @@ export class JetStreamEventPublisher implements GeoEventPublisher {
       this.ensuredEpoch = undefined;
       throw error;
     }
+  }
+
+  private currentSession(): JetStreamSession {
+    const session = this.options.link.session();
+    if (session === undefined) throw new UnavailableError('NATS is not connected');
+    return session;
+  }
+
+  private async ensured(session: JetStreamSession): Promise<void> {
+    if (this.ensuredEpoch === session.epoch) return;
+    const { action } = await ensureStream(session.jsm, this.stream);
+    if (action !== 'unchanged') this.options.logger.info({ stream: this.stream.name, action }, 'event-log: stream ensured');
+    this.ensuredEpoch = session.epoch;
   }
 }
 

@@ -187,6 +187,22 @@ describe('outbox relay against PostgreSQL and JetStream', () => {
     expect(events.every((e) => e.msgId === String(e.id))).toBe(true);
   });
 
+  it('creates the stream at start with nothing to relay, so a secondary can attach its consumer before the first event', async () => {
+    await relayStack();
+    await waitFor(
+      async () => {
+        try {
+          return (await readStream()).state.messages === 0;
+        } catch {
+          return false; // stream not found yet
+        }
+      },
+      'GEO_EVENTS created by an idle relay',
+      10_000,
+    );
+    expect(await unrelayedCount()).toBe(0);
+  });
+
   it('a server that comes back empty gets the stream again before the next publish', async () => {
     await relayStack();
     await push([created(1)]);

@@ -15,6 +15,11 @@ export interface RelayOutbox {
 
 /** Puts one event on the stream; resolves only once the stream acknowledged (stored or deduped) it. */
 export interface GeoEventPublisher {
+  /**
+   * Makes the destination ready (the stream exists) before any event is published; called on every
+   * pass, so it must be cheap once done. Rejects while the destination is unreachable.
+   */
+  ready?(): Promise<void>;
   publish(event: GeoEventRecord): Promise<{ readonly duplicate: boolean }>;
 }
 
@@ -26,8 +31,11 @@ export interface RelayPass {
   readonly relayedIds: readonly number[];
   /** How many of those the stream already had (a republish after a crash between ack and mark). */
   readonly duplicates: number;
-  /** The first event that could not be published; the events after it were not tried. */
-  readonly failure: { readonly eventId: number; readonly error: unknown } | undefined;
+  /**
+   * The first event that could not be published (the events after it were not tried); without
+   * `eventId` when the destination could not be made ready, before any event was tried.
+   */
+  readonly failure: { readonly eventId?: number; readonly error: unknown } | undefined;
 }
 
 export interface OutboxRelayOptions {
@@ -106,6 +114,11 @@ export class OutboxRelay implements Component {
     const relayedIds: number[] = [];
     let duplicates = 0;
     let failure: RelayPass['failure'];
+    try {
+      await publisher.ready?.();
+    } catch (error) {
+      return { read: events.length, relayedIds, duplicates, failure: { error } };
+    }
     for (const event of events) {
       if (signal?.aborted === true) break;
       try {
