@@ -1,5 +1,5 @@
 import { ConfigError, type JitterSource, type LoggerPort, type MicroBatcherOptions } from '@geo/domain';
-import type { AppConfig } from '@geo/config';
+import { replicationEnabled, type AppConfig } from '@geo/config';
 import { metricsService, PrimaryCatalogClient } from '@geo/grpc';
 import { EventOutboxRepository, GeoEventWriter, MigratedDatabase, PgRegistryVerificationRepository, PgVerificationStateRepository } from '@geo/pg';
 import { REPLICABLES } from '@geo/replicables';
@@ -110,8 +110,8 @@ export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: Prim
   const pool = database.pool;
   const metrics = new Registry();
   const timing = new PromVerificationMetrics(metrics);
-  const replicationEnabled = (name: string): boolean => config.replication[name as keyof AppConfig['replication']]?.enabled ?? false;
-  const events = new GeoEventWriter(new EventOutboxRepository(pool), replicationEnabled);
+  const isEnabled = replicationEnabled(config);
+  const events = new GeoEventWriter(new EventOutboxRepository(pool), isEnabled);
   const clockAndRandom = {
     ...(tuning.clock === undefined ? {} : { clock: tuning.clock }),
     ...(tuning.random === undefined ? {} : { random: tuning.random }),
@@ -125,7 +125,7 @@ export function buildPrimary(config: AppConfig, logger: LoggerPort, tuning: Prim
   });
 
   // GitLab: on the primary, verification is enabled when the type's replication flag is on.
-  const enabled = types.filter((t) => replicationEnabled(t.replicable.name));
+  const enabled = types.filter((t) => isEnabled(t.replicable.name));
   const settings = () => readPrimaryVerificationSettings(pool);
   const workers = enabled.map(
     (t) =>
@@ -210,8 +210,7 @@ export function buildSecondary(config: AppConfig, logger: LoggerPort, tuning: Se
     ...(tuning.clock === undefined ? {} : { clock: tuning.clock }),
     ...(tuning.random === undefined ? {} : { random: tuning.random }),
   };
-  const replicationEnabled = (name: string): boolean => config.replication[name as keyof AppConfig['replication']]?.enabled ?? false;
-  const enabled = REPLICABLES.filter((replicable) => replicationEnabled(replicable.name));
+  const enabled = REPLICABLES.filter((replicable) => replicationEnabled(config)(replicable.name));
   const metrics = new Registry();
   const timing = new PromVerificationMetrics(metrics);
   if (enabled.length === 0) logger.warn({}, 'checksum: replication is off for every type; secondary verification is idle');

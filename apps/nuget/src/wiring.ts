@@ -2,7 +2,7 @@ import { ConfigError, type LoggerPort } from '@geo/domain';
 import { NugetServiceService } from '@geo/proto';
 import { EventOutboxRepository, GeoEventWriter, MigratedDatabase } from '@geo/pg';
 import { createBlobStore } from '@geo/storage';
-import type { AppConfig } from '@geo/config';
+import { replicationEnabled, type AppConfig } from '@geo/config';
 import type { AppContext, AppParts } from '@geo/service-kit';
 import type { Pool } from 'pg';
 import { fileStoreFor } from './domain/model';
@@ -25,8 +25,7 @@ export function nugetServiceDeps(config: AppConfig, pool: Pool, logger: LoggerPo
     throw new ConfigError('the nuget app needs the blob store and NuGet limit settings (config sections missing)');
   }
   // GitLab `geo_<name>_replication`: events are written only for types whose flag is on (unknown types: off).
-  const flags: Readonly<Record<string, { readonly enabled: boolean } | undefined>> = config.replication;
-  const events = new GeoEventWriter(new EventOutboxRepository(pool), (name) => flags[name]?.enabled === true);
+  const events = new GeoEventWriter(new EventOutboxRepository(pool), replicationEnabled(config));
   return {
     store: new PgPackageStore(pool, events),
     index: new PgSymbolIndex(pool),

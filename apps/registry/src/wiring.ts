@@ -1,5 +1,5 @@
 import { ConfigError, type LoggerPort } from '@geo/domain';
-import type { AppConfig } from '@geo/config';
+import { replicationEnabled, type AppConfig } from '@geo/config';
 import { DEFAULT_SITE_LOOKUP_TTL_MS as SITE_CACHE_TTL_MS, PrimaryCatalogClient } from '@geo/grpc';
 import { NatsLink } from '@geo/nats';
 import { MigratedDatabase, PgRegistryAdminRepository, PgRegistrySweepRepository, PgReplicableCatalogRepository } from '@geo/pg';
@@ -65,11 +65,15 @@ function buildSecondary(config: AppConfig, logger: LoggerPort): AppParts {
       catalogue.close();
     },
   };
-  const loops: Component[] = REPLICABLES.flatMap((replicable) => {
+  // GitLab's `geo_<name>_replication` flag: a type whose flag is off is not swept, scheduled or
+  // timed out here (its registries stay as they are: syncing is paused, not undone).
+  const enabled = REPLICABLES.filter((replicable) => replicationEnabled(config)(replicable.name));
+  if (enabled.length === 0) logger.warn({}, 'registry: replication is off for every type; the sweep and the scheduler are idle');
+  const loops: Component[] = enabled.flatMap((replicable) => {
     const sweepRepository = new PgRegistrySweepRepository(pool, replicable);
     return [
       new ConsistencySweep({ replicable, catalogue, registry: sweepRepository, blobs, nudges, logger, intervalMs: registry.sweepIntervalSeconds * 1000 }),
-      new SyncScheduler({ replicable, registry: sweepRepository, catalogue, jobs, nudges, logger, typesSharingCapacity: REPLICABLES.length }),
+      new SyncScheduler({ replicable, registry: sweepRepository, catalogue, jobs, nudges, logger, typesSharingCapacity: enabled.length }),
       new SyncTimeoutSweep({ replicable, registry: sweepRepository, logger }),
     ];
   });

@@ -1,5 +1,5 @@
 import { ConfigError, errorFields, type LoggerPort, type NodeStatus } from '@geo/domain';
-import type { AppConfig, StatusConfig } from '@geo/config';
+import { replicationEnabled, type AppConfig, type StatusConfig } from '@geo/config';
 import { DEFAULT_SITE_LOOKUP_TTL_MS, PrimaryCatalogClient } from '@geo/grpc';
 import { NatsLink } from '@geo/nats';
 import {
@@ -40,10 +40,6 @@ export interface StatusParts extends AppParts {
 function statusConfig(config: AppConfig): StatusConfig {
   if (config.status === undefined) throw new ConfigError('the status app needs its GEO_STATUS_* settings');
   return config.status;
-}
-
-function replicationEnabled(config: AppConfig): (name: string) => boolean {
-  return (name) => config.replication[name as keyof AppConfig['replication']]?.enabled ?? false;
 }
 
 /**

@@ -26,6 +26,7 @@ export {
   type PrimaryAppCalled,
 } from './apps';
 export { renderEnvTable, withEnvTable, ENV_TABLE_START, ENV_TABLE_END } from './env-table';
+export { replicationEnabled } from './replication-flags';
 export type {
   AppConfig,
   SiteRole,
