@@ -30,3 +30,4 @@ export { waitFor } from './wait-for';
 export { appProcess, type AppProcess } from './app-process';
 export { createSitePair, type SitePair, type SitePairOptions, type SitePairPg, type SitePairStream, type PairSite, type PairSecondary } from './site-pair';
 export { startOtlpReceiver, OtlpSpanKind, type OtlpReceiver, type OtlpReceiverOptions, type ReceivedSpan, type OtlpSpanKindValue } from './otlp-receiver';
+export { seedPrimarySymbols } from './seed-symbols';

@@ -9,7 +9,7 @@
 import type { Pool } from 'pg';
 import { ErrorCodes } from '@geo/domain';
 import { createPool, migrate } from '@geo/pg';
-import { appProcess, type AppProcess, createSitePair, freePort, type SitePair, uniqueName, waitFor } from '@geo/testing';
+import { appProcess, type AppProcess, createSitePair, freePort, seedPrimarySymbols, type SitePair, waitFor } from '@geo/testing';
 import { runCli } from '../cli';
 import { ExitCodes } from '../command';
 import { createRegistryActionCommands } from './resync';
@@ -25,21 +25,6 @@ let sites: SitePair;
 let pgSecondary: Pool;
 let gatewayUrl: string;
 let apps: AppProcess[] = [];
-
-/** Symbols as the nuget app stores them (namespace → project → package → symbols), no blobs needed here. */
-async function seedSymbols(pool: Pool, count: number): Promise<void> {
-  const tag = uniqueName('m');
-  const ns = await pool.query<{ id: string }>('INSERT INTO namespaces (name, path) VALUES ($1, $1) RETURNING id', [`group-${tag}`]);
-  const project = await pool.query<{ id: string }>("INSERT INTO projects (name, path, namespace_id) VALUES ('p', 'p', $1) RETURNING id", [ns.rows[0]!.id]);
-  const pkg = await pool.query<{ id: string }>("INSERT INTO packages_packages (project_id, name, version, package_type) VALUES ($1, 'Pkg', '1.0.0', 4) RETURNING id", [project.rows[0]!.id]);
-  const rows = await pool.query<{ id: string }>(
-    `INSERT INTO packages_nuget_symbols (created_at, updated_at, package_id, project_id, size, file_store, file, file_path, signature, object_storage_key)
-     SELECT now(), now(), $1, $2, 100, 1, 'file.pdb', 'file.pdb', $3 || '-' || n, 'packages/nuget/symbols/' || $3 || '/' || n || '/file.pdb'
-     FROM generate_series(1, $4::int) AS n RETURNING id`,
-    [pkg.rows[0]!.id, project.rows[0]!.id, tag, count],
-  );
-  await pool.query('INSERT INTO packages_nuget_symbol_states (packages_nuget_symbol_id) SELECT unnest($1::bigint[])', [rows.rows.map((r) => r.id)]);
-}
 
 interface Row {
   readonly id: number;
@@ -67,7 +52,7 @@ beforeAll(async () => {
   });
   const { primary, secondary } = sites;
   pgSecondary = secondary.pool;
-  await seedSymbols(primary.pool, SYMBOLS);
+  await seedPrimarySymbols(primary.pool, SYMBOLS);
 
   gatewayUrl = `http://127.0.0.1:${httpPort}`;
   const primaryRegistry = appProcess('registry', { ...primary.env, GEO_REGISTRY_GRPC_PORT: String(primaryRegistryPort) });
