@@ -1,3 +1,5 @@
+import { errorMessage } from '@geo/domain';
+import { gatewayBase, requestGateway } from './gateway-request';
 import type { GatewayConnection } from './sites-flags';
 
 /**
@@ -41,44 +43,25 @@ export interface ProbeOptions {
 /** GitLab's largest page, as `SitesApi.statuses` reads them. */
 const PAGE_SIZE = 100;
 
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function unreachedReason(error: unknown): string {
-  // fetch wraps the socket error (ECONNREFUSED, ENOTFOUND) as its cause; a timeout is the error itself.
-  if (error instanceof Error && error.cause instanceof Error) return error.cause.message;
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * Reads one gateway's answers for `geo check`. Never throws for what the gateway answers: the
  * verdicts judge it. When `/-/health` gets no answer the rest is not asked (it would only time out
  * again) and carries the same reason.
  */
 export async function probeGateway(connection: GatewayConnection, options: ProbeOptions = {}): Promise<GatewayFacts> {
-  const fetchImpl = options.fetch ?? fetch;
   const clock = options.clock ?? Date.now;
-  const base = connection.baseUrl.replace(/\/+$/, '');
+  const base = gatewayBase(connection);
+  const requestOptions = { ...connection, ...(options.fetch === undefined ? {} : { fetch: options.fetch }), timeoutMs: options.timeoutMs ?? 10_000 };
 
   async function get(path: string, withToken: boolean): Promise<ProbeReply> {
     const sentAt = clock();
     try {
-      const response = await fetchImpl(`${base}${path}`, {
-        headers: withToken ? { 'private-token': connection.adminToken } : {},
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      });
-      const text = await response.text();
+      const { response, text, json } = await requestGateway(requestOptions, { method: 'GET', path, anonymous: !withToken });
       const dateHeader = response.headers.get('date');
       const date = dateHeader === null ? NaN : Date.parse(dateHeader);
-      return { reached: true, status: response.status, text, json: parseJson(text), date: Number.isNaN(date) ? null : date, sentAt, receivedAt: clock() };
+      return { reached: true, status: response.status, text, json, date: Number.isNaN(date) ? null : date, sentAt, receivedAt: clock() };
     } catch (error: unknown) {
-      return { reached: false, reason: `cannot reach the gateway at ${base}: ${unreachedReason(error)}` };
+      return { reached: false, reason: errorMessage(error) };
     }
   }
 

@@ -1,19 +1,13 @@
-import { ErrorCodes, GeoError, UnavailableError, type ErrorCode } from '@geo/domain';
-import { gatewayError, parseJson } from './sites-api';
-import type { GatewayConnection } from './sites-flags';
+import { ErrorCodes, GeoError } from '@geo/domain';
+import { gatewayError, knownErrorCode, requestGateway, type GatewayRequestOptions } from './gateway-request';
 
-export interface GraphqlApiOptions extends GatewayConnection {
-  readonly fetch?: typeof fetch;
-  readonly timeoutMs?: number;
-}
+export type GraphqlApiOptions = GatewayRequestOptions;
 
 /** A GraphQL error as the spec shapes it; `extensions.code` may carry one of our stable codes. */
 interface GraphqlErrorJson {
   readonly message?: unknown;
   readonly extensions?: { readonly code?: unknown };
 }
-
-const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCodes));
 
 /**
  * The gateway's GraphQL endpoint (`POST /api/graphql`, GitLab's API), with the admin token as the
@@ -23,13 +17,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCodes));
  * data, left to the caller.
  */
 export class GraphqlApi {
-  private readonly fetchImpl: typeof fetch;
-  private readonly base: string;
-
-  constructor(private readonly options: GraphqlApiOptions) {
-    this.fetchImpl = options.fetch ?? fetch;
-    this.base = options.baseUrl.replace(/\/+$/, '');
-  }
+  constructor(private readonly options: GraphqlApiOptions) {}
 
   async request<T>(query: string, variables: Readonly<Record<string, unknown>> = {}): Promise<T> {
     return (await this.answer<T>(query, variables)).data;
@@ -40,20 +28,7 @@ export class GraphqlApi {
    * action waits for a status computed after that moment.
    */
   async answer<T>(query: string, variables: Readonly<Record<string, unknown>> = {}): Promise<{ data: T; date: number | null }> {
-    let response: Response;
-    try {
-      response = await this.fetchImpl(`${this.base}/api/graphql`, {
-        method: 'POST',
-        headers: { 'private-token': this.options.adminToken, 'content-type': 'application/json' },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
-    } catch (error: unknown) {
-      const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-      throw new UnavailableError(`cannot reach the gateway at ${this.base}: ${reason}`, { cause: error });
-    }
-    const text = await response.text();
-    const json = parseJson(text);
+    const { response, text, json } = await requestGateway(this.options, { method: 'POST', path: '/api/graphql', body: { query, variables } });
     const body = typeof json === 'object' && json !== null ? (json as { data?: unknown; errors?: unknown }) : undefined;
     const errors = Array.isArray(body?.errors) ? (body.errors as GraphqlErrorJson[]) : [];
     // GraphQL over HTTP may answer a refused request with 4xx and a GraphQL body: its errors say more than the status.
@@ -76,8 +51,8 @@ export const RESOURCE_NOT_AVAILABLE_MESSAGE = "The resource that you are attempt
 
 function graphqlError(errors: readonly GraphqlErrorJson[], status: number): GeoError {
   const messages = errors.map((e) => (typeof e.message === 'string' ? e.message : JSON.stringify(e)));
-  const first = errors.find((e) => typeof e.extensions?.code === 'string' && KNOWN_CODES.has(e.extensions.code));
-  if (first !== undefined) return new GeoError(first.extensions?.code as ErrorCode, messages.join('; '), { details: { status } });
+  const code = errors.map((e) => knownErrorCode(e.extensions?.code)).find((c) => c !== undefined);
+  if (code !== undefined) return new GeoError(code, messages.join('; '), { details: { status } });
   if (messages.includes(RESOURCE_NOT_AVAILABLE_MESSAGE)) {
     return new GeoError(ErrorCodes.NOT_FOUND, `${messages.join('; ')} (no such registry on this site: registries live on secondaries; or the token is not an admin's)`, { details: { status } });
   }

@@ -1,4 +1,4 @@
-import { ErrorCodes, GeoError, UnavailableError, type ErrorCode } from '@geo/domain';
+import { gatewayError, requestGateway, type GatewayRequestOptions } from './gateway-request';
 
 /** A site as the gateway's `/api/v4/geo_sites` answers it (the fields the CLI shows). */
 export interface SiteJson {
@@ -33,28 +33,14 @@ export interface SiteStatusJson {
 /** GitLab's largest page. */
 const STATUS_PAGE_SIZE = 100;
 
-export interface SitesApiOptions {
-  /** The gateway's base URL, e.g. `http://127.0.0.1:8080`. */
-  readonly baseUrl: string;
-  readonly adminToken: string;
-  readonly fetch?: typeof fetch;
-  readonly timeoutMs?: number;
-}
-
-const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCodes));
+export type SitesApiOptions = GatewayRequestOptions;
 
 /**
  * The gateway's sites admin REST API (sites and their statuses). Failures come back as the GeoError the gateway answered
  * (same code and message), or UNAVAILABLE when the gateway cannot be reached.
  */
 export class SitesApi {
-  private readonly fetchImpl: typeof fetch;
-  private readonly base: string;
-
-  constructor(private readonly options: SitesApiOptions) {
-    this.fetchImpl = options.fetch ?? fetch;
-    this.base = options.baseUrl.replace(/\/+$/, '');
-  }
+  constructor(private readonly options: SitesApiOptions) {}
 
   list(): Promise<SiteJson[]> {
     return this.request<SiteJson[]>('GET', '/api/v4/geo_sites');
@@ -86,40 +72,8 @@ export class SitesApi {
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const url = `${this.base}${path}`;
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, {
-        method,
-        headers: { 'private-token': this.options.adminToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
-    } catch (error: unknown) {
-      const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-      throw new UnavailableError(`cannot reach the gateway at ${this.base}: ${reason}`, { cause: error });
-    }
-    const text = await response.text();
-    const json = parseJson(text);
+    const { response, text, json } = await requestGateway(this.options, { method, path, body });
     if (!response.ok) throw gatewayError(response.status, json, text);
     return json as T;
   }
-}
-
-export function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The gateway's `{"message", "code"}` error as a GeoError; anything else (a proxy's page) as UNAVAILABLE/INTERNAL. */
-export function gatewayError(status: number, json: unknown, text: string): GeoError {
-  const body = typeof json === 'object' && json !== null ? (json as { message?: unknown; code?: unknown }) : {};
-  const message = typeof body.message === 'string' ? body.message : `HTTP ${status}: ${text.slice(0, 200)}`;
-  const code: ErrorCode =
-    typeof body.code === 'string' && KNOWN_CODES.has(body.code) ? (body.code as ErrorCode) : status >= 500 ? ErrorCodes.UNAVAILABLE : ErrorCodes.INTERNAL;
-  return new GeoError(code, message, { details: { status } });
 }
