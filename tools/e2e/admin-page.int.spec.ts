@@ -241,6 +241,16 @@ describeWithChromium('admin page /admin/geo in headless Chromium', () => {
     expect(await card.locator('[data-role]').textContent()).toBe('Secondary');
   });
 
+  it('lists every site by name and role (geo_sites read through the primary), marking this one', async () => {
+    await page.locator('article.site').nth(1).waitFor();
+    expect(await page.locator('article.site h3').allTextContents()).toEqual(['e2e_admin_page-primary', 'e2e_admin_page-secondary']);
+    expect(await page.locator('article.site [data-role]').allTextContents()).toEqual(['Primary', 'Secondary']);
+    expect(await page.locator('article.site:has(.badge.current) h3').allTextContents()).toEqual(['e2e_admin_page-secondary']);
+    expect(await page.locator('#current-site').textContent()).toBe('e2e_admin_page-secondary · secondary');
+    // This secondary holds only its own status; the primary's card says where the primary's is.
+    expect(await page.locator('article.site').first().textContent()).toContain("Its status is shown on that site's own gateway");
+  });
+
   it('lists the registries GraphQL lists, with the state and verification filters and the search box', async () => {
     await page.locator('#registries-section').waitFor({ state: 'visible' });
     await expectRowsToMatchApi({});

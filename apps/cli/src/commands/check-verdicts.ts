@@ -93,14 +93,35 @@ function tokenCheck(reply: Answered): CheckResult {
   return { check: CHECK.token, outcome: 'yes' };
 }
 
-/** Where the gateway stands, as far as its answers tell: only a primary's gateway serves `geo_sites`. */
-type Role = { readonly role: 'primary'; readonly sites: readonly SiteJson[] } | { readonly role: 'secondary' } | { readonly role: 'unknown'; readonly why: string };
+/**
+ * Where the gateway stands, as far as its answers tell. Every site's gateway serves `geo_sites` (a
+ * secondary reads the primary's): the `current` site's `primary` flag says which this is. An older
+ * secondary's gateway answered 404 there (`current` unknown). A primary's gateway lists every site's
+ * status, a secondary's only its own, which tells a primary's gateway named like a secondary site.
+ */
+type Role =
+  | { readonly role: 'primary'; readonly sites: readonly SiteJson[]; readonly current: SiteJson }
+  | { readonly role: 'secondary'; readonly current: SiteJson | undefined }
+  | { readonly role: 'unknown'; readonly why: string; readonly ownId: number | null };
 
-function roleOf(sites: ProbeReply): Role {
-  if (!sites.reached) return { role: 'unknown', why: sites.reason };
-  if (sites.status === 200 && Array.isArray(sites.json)) return { role: 'primary', sites: sites.json as SiteJson[] };
-  if (sites.status === 404) return { role: 'secondary' };
-  return { role: 'unknown', why: `GET /api/v4/geo_sites answered ${answerText(sites)}` };
+function roleOf(sites: ProbeReply, statuses: readonly SiteStatusJson[] | undefined): Role {
+  if (!sites.reached) return { role: 'unknown', why: sites.reason, ownId: null };
+  if (sites.status === 404) return { role: 'secondary', current: undefined };
+  if (sites.status !== 200 || !Array.isArray(sites.json)) return { role: 'unknown', why: `GET /api/v4/geo_sites answered ${answerText(sites)}`, ownId: null };
+  const list = sites.json as SiteJson[];
+  const current = list.find((s) => s.current);
+  if (current === undefined) {
+    return {
+      role: 'unknown',
+      ownId: null,
+      why: "no site in geo_sites is named like this gateway's GEO_SITE_NAME; add it with `geo sites add --primary` (the primary site) or `geo sites add` on the primary (a secondary)",
+    };
+  }
+  if (current.primary) return { role: 'primary', sites: list, current };
+  if (statuses?.some((s) => s.geo_node_id !== null && s.geo_node_id !== current.id) === true) {
+    return { role: 'unknown', ownId: current.id, why: `this gateway runs as the primary (it lists every site's status) but site ${siteLabel(current)} is a secondary there` };
+  }
+  return { role: 'secondary', current };
 }
 
 function siteLabel(site: Pick<SiteJson, 'name' | 'id'>): string {
@@ -109,23 +130,11 @@ function siteLabel(site: Pick<SiteJson, 'name' | 'id'>): string {
 
 function knownCheck(role: Role, statuses: readonly SiteStatusJson[] | undefined): { result: CheckResult; ownId: number | null } {
   switch (role.role) {
-    case 'primary': {
-      const current = role.sites.find((s) => s.current);
-      if (current === undefined) {
-        return {
-          ownId: null,
-          result: { check: CHECK.known, outcome: 'no', detail: "no site in geo_sites is named like this gateway's GEO_SITE_NAME; add it with `geo sites add --primary`" },
-        };
-      }
-      if (!current.primary) {
-        return {
-          ownId: current.id,
-          result: { check: CHECK.known, outcome: 'no', detail: `this gateway runs as the primary (it serves geo_sites) but site ${siteLabel(current)} is a secondary there` },
-        };
-      }
-      return { ownId: current.id, result: { check: CHECK.known, outcome: 'yes', detail: `primary site ${siteLabel(current)}` } };
-    }
+    case 'primary':
+      return { ownId: role.current.id, result: { check: CHECK.known, outcome: 'yes', detail: `primary site ${siteLabel(role.current)}` } };
     case 'secondary': {
+      if (role.current !== undefined) return { ownId: role.current.id, result: { check: CHECK.known, outcome: 'yes', detail: `secondary site ${siteLabel(role.current)}` } };
+      // An older secondary's gateway does not serve geo_sites: its status app's site id tells.
       if (statuses === undefined) return { ownId: null, result: skipped(CHECK.known, `needs the site status (see "${CHECK.status}")`) };
       const id = statuses[0]?.geo_node_id ?? null;
       if (id === null) {
@@ -141,7 +150,7 @@ function knownCheck(role: Role, statuses: readonly SiteStatusJson[] | undefined)
       return { ownId: id, result: { check: CHECK.known, outcome: 'yes', detail: `secondary site #${id}` } };
     }
     case 'unknown':
-      return { ownId: null, result: { check: CHECK.known, outcome: 'no', detail: role.why } };
+      return { ownId: role.ownId, result: { check: CHECK.known, outcome: 'no', detail: role.why } };
   }
 }
 
@@ -238,7 +247,7 @@ export function geoChecks(facts: GatewayFacts, limits: CheckLimits): CheckResult
   if (tokenResult.outcome !== 'yes') return [...results, ...skippedAfter(CHECK.token), clockCheck(health, limits)];
 
   const statusList = statuses.reached && statuses.status === 200 && Array.isArray(statuses.json) ? (statuses.json as SiteStatusJson[]) : undefined;
-  const role = roleOf(sites);
+  const role = roleOf(sites, statusList);
   const known = knownCheck(role, statusList);
   results.push(known.result);
 

@@ -138,11 +138,11 @@ describe('geo check on the primary', () => {
 });
 
 describe('geo check on the secondary', () => {
-  it('knows its site id but fails readiness (no nuget app) and event-log consumption (no consumer)', async () => {
+  it('knows its site (geo_sites read through the primary) but fails readiness (no nuget app) and event-log consumption (no consumer)', async () => {
     const result = await geoCheck(secondaryUrl);
     expect(result.code).toBe(ExitCodes.FAILURE);
     expect(result.outcome('This site is a known Geo site')).toBe('yes');
-    expect(result.json.checks.find((c) => c.check === 'This site is a known Geo site')?.detail).toBe(`secondary site #${secondaryId}`);
+    expect(result.json.checks.find((c) => c.check === 'This site is a known Geo site')?.detail).toBe(`secondary site "${sites.secondary.name}" (#${secondaryId})`);
     expect(result.failed).toEqual(expect.arrayContaining(['Gateway is ready', 'Secondary consumes the event log']));
     expect(result.json.checks.find((c) => c.check === 'Gateway is ready')?.detail).toMatch(/^nuget_check: /);
     expect(result.json.checks.find((c) => c.check === 'Secondary consumes the event log')?.detail).toContain('event lag unknown');

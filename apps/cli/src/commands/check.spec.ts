@@ -34,15 +34,19 @@ function primaryFacts(over: Partial<GatewayFacts> = {}): GatewayFacts {
   };
 }
 
-function secondaryFacts(own: Record<string, unknown>): GatewayFacts {
+/** A secondary's gateway: it reads geo_sites from the primary, `current` is its own site (#2). */
+function secondaryFacts(own: Record<string, unknown>, sites: ProbeReply = answer(200, [{ ...PRIMARY_SITE, current: false }, { ...US, current: true }])): GatewayFacts {
   return {
     baseUrl: BASE,
     health: answer(200, 'GitLab OK'),
     readiness: answer(200, READY),
     statuses: answer(200, [status(2, own)]),
-    sites: answer(404, { message: '404 Not Found', code: 'GEO_N0001' }),
+    sites,
   };
 }
+
+/** An older secondary's gateway, which answered 404 for geo_sites. */
+const OLDER_SECONDARY_SITES = answer(404, { message: '404 Not Found', code: 'GEO_N0001' });
 
 const lines = (facts: GatewayFacts) => checkLines(geoChecks(facts, DEFAULT_CHECK_LIMITS));
 
@@ -87,12 +91,12 @@ describe('geoChecks on a primary', () => {
     [
       'no site named like the gateway',
       { sites: answer(200, [{ ...PRIMARY_SITE, current: false }]), statuses: answer(200, [status(null)]) },
-      ["This site is a known Geo site ... no (no site in geo_sites is named like this gateway's GEO_SITE_NAME; add it with `geo sites add --primary`)"],
+      ["This site is a known Geo site ... no (no site in geo_sites is named like this gateway's GEO_SITE_NAME; add it with `geo sites add --primary` (the primary site) or `geo sites add` on the primary (a secondary))"],
     ],
     [
       'the current site recorded as a secondary',
-      { sites: answer(200, [{ ...US, current: true }]), statuses: answer(200, [status(2)]) },
-      ['This site is a known Geo site ... no (this gateway runs as the primary (it serves geo_sites) but site "us" (#2) is a secondary there)'],
+      { sites: answer(200, [{ ...PRIMARY_SITE, current: false }, { ...US, current: true }]), statuses: answer(200, [status(1), status(2)]) },
+      ['This site is a known Geo site ... no (this gateway runs as the primary (it lists every site\'s status) but site "us" (#2) is a secondary there)'],
     ],
     [
       'an unready nuget app',
@@ -144,8 +148,16 @@ describe('geoChecks on a primary', () => {
 });
 
 describe('geoChecks on a secondary', () => {
-  it('passes with a known id and a small event lag', () => {
+  it('passes with its current site, a secondary in geo_sites, and a small event lag', () => {
     const output = lines(secondaryFacts({ event_lag_seconds: 3, cursor_last_event_id: 40, last_event_id: 42 }));
+    expect(output).toContain('This site is a known Geo site ... yes (secondary site "us" (#2))');
+    expect(output).toContain('Secondary consumes the event log ... yes (cursor at #40, last event #42, event lag 3 s)');
+    expect(output.filter((l) => l.includes(' ... no'))).toEqual([]);
+    expect(output.some((l) => l.startsWith('Secondary site'))).toBe(false);
+  });
+
+  it('passes on an older gateway (geo_sites 404) with the status app\'s site id', () => {
+    const output = lines(secondaryFacts({ event_lag_seconds: 3, cursor_last_event_id: 40, last_event_id: 42 }, OLDER_SECONDARY_SITES));
     expect(output).toContain('This site is a known Geo site ... yes (secondary site #2)');
     expect(output).toContain('Secondary consumes the event log ... yes (cursor at #40, last event #42, event lag 3 s)');
     expect(output.filter((l) => l.includes(' ... no'))).toEqual([]);
@@ -155,10 +167,29 @@ describe('geoChecks on a secondary', () => {
   it.each<[string, Record<string, unknown>, string]>([
     ['lag unknown', { event_lag_seconds: null }, "Secondary consumes the event log ... no (cursor at none, last event none, event lag unknown: is the event-log app running and subscribed to the primary's event stream (GEO_PRIMARY_NATS_URL)?)"],
     ['lag too high', { event_lag_seconds: 301, cursor_last_event_id: 1, last_event_id: 9 }, 'Secondary consumes the event log ... no (cursor at #1, last event #9, event lag 301 s is above 300 s)'],
-    ['not registered on the primary', { geo_node_id: null, event_lag_seconds: 0 }, "This site is a known Geo site ... no (this secondary's status app has not found its site in the primary's geo_sites: add it on the primary with `geo sites add`, named as this site's GEO_SITE_NAME)"],
     ['a stale own status', { event_lag_seconds: 0, updated_at: new Date(T0 - 600_000).toISOString() }, 'Site status is available and fresh ... no (updated 601 s ago, more than 300 s)'],
   ])('fails: %s', (_what, own, line) => {
-    const results = geoChecks(secondaryFacts(own), DEFAULT_CHECK_LIMITS);
+    for (const sites of [undefined, OLDER_SECONDARY_SITES]) {
+      const results = geoChecks(secondaryFacts(own, sites), DEFAULT_CHECK_LIMITS);
+      expect(checkLines(results)).toContain(line);
+      expect(allPassed(results)).toBe(false);
+    }
+  });
+
+  it.each<[string, ProbeReply, string]>([
+    [
+      'not in geo_sites yet',
+      answer(200, [PRIMARY_SITE, US].map((s) => ({ ...s, current: false }))),
+      "This site is a known Geo site ... no (no site in geo_sites is named like this gateway's GEO_SITE_NAME; add it with `geo sites add --primary` (the primary site) or `geo sites add` on the primary (a secondary))",
+    ],
+    [
+      'not registered on the primary (older gateway)',
+      OLDER_SECONDARY_SITES,
+      "This site is a known Geo site ... no (this secondary's status app has not found its site in the primary's geo_sites: add it on the primary with `geo sites add`, named as this site's GEO_SITE_NAME)",
+    ],
+    ['the primary unreachable from its gateway', answer(503, { message: 'The Geo primary site is unreachable', code: 'GEO_I0001' }), 'This site is a known Geo site ... no (GET /api/v4/geo_sites answered HTTP 503: The Geo primary site is unreachable)'],
+  ])('fails: %s', (_what, sites, line) => {
+    const results = geoChecks(secondaryFacts({ geo_node_id: null, event_lag_seconds: 0 }, sites), DEFAULT_CHECK_LIMITS);
     expect(checkLines(results)).toContain(line);
     expect(allPassed(results)).toBe(false);
   });

@@ -12,6 +12,8 @@ import { symbolFileRoutes } from '../nuget/symbol-file-routes';
 import { PrimarySymbolProxy } from '../nuget/primary-proxy';
 import type { SitesRepository } from '../sites/sites-repository';
 import { sitesRoutes } from '../sites/sites-routes';
+import { PrimarySitesReader } from '../sites/primary-sites-reader';
+import { readOnlySitesRoutes } from '../sites/read-only-sites-routes';
 import type { StatusApi } from '../status/status-api';
 import { statusRoutes } from '../status/status-routes';
 import { toErrorReply } from './error-reply';
@@ -31,7 +33,7 @@ export interface GatewayHttpDeps {
   /** `NUGET_MAX_PACKAGE_BYTES`. */
   readonly maxPackageBytes: number;
   readonly nuget: NugetApi;
-  /** Site administration; only the primary's gateway owns `geo_sites`, so undefined elsewhere. */
+  /** Site administration; only the primary's gateway owns `geo_sites`, so undefined elsewhere (a secondary reads the primary's). */
   readonly sites: SitesRepository | undefined;
   readonly health: HealthChecks;
   readonly role: 'primary' | 'secondary';
@@ -118,5 +120,9 @@ export async function createGatewayHttp(deps: GatewayHttpDeps): Promise<FastifyI
     registries: deps.role === 'secondary' ? deps.registries : undefined,
   });
   if (deps.sites !== undefined) await app.register(sitesRoutes, { sites: deps.sites, tokens: deps.tokens, currentSiteName: deps.siteName });
+  else if (deps.role === 'secondary' && deps.primaryHttpUrl !== undefined) {
+    // Every site answers the sites reads; a secondary reads them from the primary and refuses writes.
+    await app.register(readOnlySitesRoutes, { source: new PrimarySitesReader(deps.primaryHttpUrl, deps.logger), tokens: deps.tokens, currentSiteName: deps.siteName });
+  }
   return app;
 }

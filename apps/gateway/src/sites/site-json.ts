@@ -41,8 +41,13 @@ export interface CreatedSiteJson extends GeoSiteJson {
   readonly secret_access_key?: string;
 }
 
+/** The URLs that name the answering gateway: they follow the request's origin and API spelling. */
+function siteUrls(id: number, context: SiteJsonContext): Pick<GeoSiteJson, 'web_edit_url' | '_links'> {
+  const self = `${context.origin}${context.apiPath}/${id}`;
+  return { web_edit_url: `${context.origin}/admin/geo/sites/${id}/edit`, _links: { self, status: `${self}/status`, repair: `${self}/repair` } };
+}
+
 export function siteJson(site: GeoSite, context: SiteJsonContext): GeoSiteJson {
-  const self = `${context.origin}${context.apiPath}/${site.id}`;
   return {
     id: site.id,
     name: site.name,
@@ -61,12 +66,19 @@ export function siteJson(site: GeoSite, context: SiteJsonContext): GeoSiteJson {
     selective_sync_namespace_ids: site.selectiveSyncNamespaceIds,
     minimum_reverification_interval: site.minimumReverificationInterval,
     sync_object_storage: site.syncObjectStorage,
-    web_edit_url: `${context.origin}/admin/geo/sites/${site.id}/edit`,
-    _links: { self, status: `${self}/status`, repair: `${self}/repair` },
+    ...siteUrls(site.id, context),
   };
 }
 
 export function createdSiteJson(site: GeoSite, credentials: SiteCredentials | undefined, context: SiteJsonContext): CreatedSiteJson {
   const json = siteJson(site, context);
   return credentials === undefined ? json : { ...json, access_key: credentials.accessKey, secret_access_key: credentials.secretAccessKey };
+}
+
+/**
+ * A site as another gateway rendered it (a secondary reads the primary's answer), rendered for the
+ * gateway answering now: `current` is this site, and the links point at this gateway.
+ */
+export function rerenderedSiteJson(json: GeoSiteJson, context: SiteJsonContext): GeoSiteJson {
+  return { ...json, current: json.name === context.currentSiteName, ...siteUrls(json.id, context) };
 }

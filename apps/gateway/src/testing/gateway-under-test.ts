@@ -41,6 +41,8 @@ export interface GatewayUnderTestOptions {
   readonly statusTarget?: string;
   readonly siteName?: string;
   readonly nonAdminTokens?: readonly string[];
+  /** Default TEST_ADMIN_TOKEN. */
+  readonly adminToken?: string;
   /** `/metrics` scrapes these apps' `MetricsService` (app name → gRPC target); default none. */
   readonly metricsTargets?: Readonly<Record<string, string>>;
   /** A secondary's registry app (`RegistryService` gRPC target) for GraphQL; default none. */
@@ -58,7 +60,7 @@ export async function startGatewayUnderTest(options: GatewayUnderTestOptions = {
   const checks: HealthChecks = { database: async () => health.database, nuget: async () => health.nuget };
   const app = await createGatewayHttp({
     logger: createLogger({ service: 'geo-gateway-test', site: TEST_SITE_NAME, level: process.env['GEO_TEST_LOG_LEVEL'] ?? 'silent' }),
-    tokens: { admin: TEST_ADMIN_TOKEN, nonAdmin: options.nonAdminTokens ?? [] },
+    tokens: { admin: options.adminToken ?? TEST_ADMIN_TOKEN, nonAdmin: options.nonAdminTokens ?? [] },
     siteName: options.siteName ?? TEST_SITE_NAME,
     status: new StatusApi(statusClient),
     replicables: REPLICABLES,

@@ -269,19 +269,20 @@ function eventRef(status, idField, timeField) {
   return el('span', {}, '#', field(status, idField), ' · ', when(status[timeField]));
 }
 
-function siteCard(site, status) {
+/** `elsewhere`: a page on a secondary, which holds only its own status; another site's is on that site's gateway. */
+function siteCard(site, status, elsewhere) {
   const healthy = status?.healthy === true;
   const role = site.primary === undefined ? null : site.primary ? 'Primary' : 'Secondary';
   const head = el('header', { class: 'site-head' },
     el('h3', {}, site.name ?? `Site ${site.id ?? '?'}`),
     role === null ? null : el('span', { class: `badge role-${role.toLowerCase()}`, dataset: { role: role.toLowerCase() } }, role),
     site.current ? el('span', { class: 'badge current' }, 'this site') : null,
-    status === undefined ? el('span', { class: 'badge unknown' }, 'no status') : el('span', { class: `badge ${healthy ? 'healthy' : 'unhealthy'}`, dataset: { field: 'health_status' } }, String(status.health_status ?? (healthy ? 'Healthy' : 'Unhealthy'))),
+    status === undefined ? (elsewhere && !site.current ? null : el('span', { class: 'badge unknown' }, 'no status')) : el('span', { class: `badge ${healthy ? 'healthy' : 'unhealthy'}`, dataset: { field: 'health_status' } }, String(status.health_status ?? (healthy ? 'Healthy' : 'Unhealthy'))),
   );
   const card = el('article', { class: 'card site', dataset: { siteId: String(site.id ?? '') } }, head);
   if (site.url) card.append(el('p', { class: 'site-url muted' }, site.url));
   if (status === undefined) {
-    card.append(el('p', { class: 'muted' }, 'This site has not reported a status yet.'));
+    card.append(el('p', { class: 'muted' }, elsewhere && !site.current ? 'Its status is shown on that site\'s own gateway (/admin/geo there).' : 'This site has not reported a status yet.'));
     return card;
   }
   if (!healthy) {
@@ -310,8 +311,9 @@ function siteCard(site, status) {
 }
 
 /**
- * Sites to show: the site list when this site serves it (the primary), else one entry per status
- * (a secondary knows only its own), named from GraphQL's `geoNode` when it answered.
+ * Sites to show: the site list when this site serves it (every site does; a secondary reads it from
+ * the primary, an older secondary answered 404), else one entry per status (a secondary knows only
+ * its own), named from GraphQL's `geoNode` when it answered.
  */
 function siteEntries(sites, statuses, node) {
   const byId = new Map(statuses.map((s) => [s.geo_node_id, s]));
@@ -332,7 +334,9 @@ function siteEntries(sites, statuses, node) {
 function renderSites(sites, statuses, node) {
   const entries = siteEntries(sites, statuses, node);
   const container = $('sites');
-  container.replaceChildren(...entries.map(({ site, status }) => siteCard(site, status)));
+  // A secondary's status list holds only its own status: other sites' cards say where theirs is.
+  const onSecondary = entries.some((e) => e.site.current && e.site.primary === false);
+  container.replaceChildren(...entries.map(({ site, status }) => siteCard(site, status, onSecondary)));
   if (entries.length === 0) container.append(el('p', { class: 'muted' }, 'No sites are configured yet.'));
   $('sites-section').hidden = false;
   const current = entries.find((e) => e.site.current)?.site;
@@ -492,7 +496,7 @@ async function refresh() {
   page.refreshing = true;
   try {
     if (page.types.length === 0) await loadTypes();
-    // The site list is served by the primary only; a secondary answers 404 and knows its own status.
+    // Every site serves the site list (a secondary reads the primary's); an older secondary answers 404.
     const [statuses, sites] = await Promise.all([request('/api/v4/geo_sites/status?per_page=100'), optional('/api/v4/geo_sites')]);
     let node = null;
     let registriesError = null;
