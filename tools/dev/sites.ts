@@ -274,9 +274,13 @@ async function up(): Promise<void> {
   // tools/dev/dev-sites ran `services up` first, which wrote .dev/services.env.
   const services = testServiceUrls();
   const secrets = readJson<Secrets>(SECRETS_JSON, {});
+  // One admin token for every local site, as GitLab's sites share their users: a secondary's gateway
+  // reads geo_sites from the primary's with the caller's token, so the token must be valid there too.
+  const primaryName = SITES.find((s) => s.role === 'primary')?.name;
+  const adminToken = (primaryName === undefined ? undefined : secrets[primaryName]?.admin_token) ?? randomBytes(24).toString('hex');
   for (const site of SITES) {
     for (const sub of ['logs', 'pids', 'blobs']) mkdirSync(join(siteDir(site), sub), { recursive: true });
-    secrets[site.name] ??= { admin_token: randomBytes(24).toString('hex') };
+    secrets[site.name] = { ...secrets[site.name], admin_token: adminToken };
   }
   writeFileSync(SECRETS_JSON, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 

@@ -107,6 +107,15 @@ type Role =
 function roleOf(sites: ProbeReply, statuses: readonly SiteStatusJson[] | undefined): Role {
   if (!sites.reached) return { role: 'unknown', why: sites.reason, ownId: null };
   if (sites.status === 404) return { role: 'secondary', current: undefined };
+  // This gateway took the token (the status API answered) but geo_sites refused it: a secondary
+  // reads geo_sites from the primary's gateway with the caller's token, which the primary refused.
+  if ((sites.status === 401 || sites.status === 403) && statuses !== undefined) {
+    return {
+      role: 'unknown',
+      ownId: statuses.length === 1 ? statuses[0]!.geo_node_id : null,
+      why: `GET /api/v4/geo_sites answered ${answerText(sites)}: a secondary reads geo_sites from the primary with the caller's token, so use an admin token the primary accepts too (GitLab's sites share their users)`,
+    };
+  }
   if (sites.status !== 200 || !Array.isArray(sites.json)) return { role: 'unknown', why: `GET /api/v4/geo_sites answered ${answerText(sites)}`, ownId: null };
   const list = sites.json as SiteJson[];
   const current = list.find((s) => s.current);

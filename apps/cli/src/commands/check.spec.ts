@@ -195,6 +195,22 @@ describe('geoChecks on a secondary', () => {
   });
 });
 
+describe('geoChecks on a secondary whose primary refuses the token for geo_sites', () => {
+  it.each([
+    [401, '401 Unauthorized'],
+    [403, '403 Forbidden'],
+  ])('%s: the known-site line says why and how to fix it; the status checks still judge its own status', (code, message) => {
+    const results = geoChecks(secondaryFacts({ event_lag_seconds: 0, cursor_last_event_id: 5, last_event_id: 5 }, answer(code, { message })), DEFAULT_CHECK_LIMITS);
+    const output = checkLines(results);
+    expect(output).toContain(
+      `This site is a known Geo site ... no (GET /api/v4/geo_sites answered HTTP ${code}: ${message}: a secondary reads geo_sites from the primary with the caller's token, so use an admin token the primary accepts too (GitLab's sites share their users))`,
+    );
+    expect(output).toContain('Site status is available and fresh ... yes (updated 2.5 s ago)');
+    expect(output).toContain('Site is healthy ... yes (Healthy)');
+    expect(allPassed(results)).toBe(false);
+  });
+});
+
 describe('geoChecks when the gateway or the token fails', () => {
   it('an unreachable gateway fails one line and skips the rest', () => {
     const down: ProbeReply = { reached: false, reason: 'cannot reach the gateway at http://gw:8080: connect ECONNREFUSED' };
