@@ -13,7 +13,7 @@ import { Client } from 'pg';
 import { buildNupkg, buildSnupkg, readFixture, testServiceUrls } from '@geo/testing';
 import { APP_NAMES } from '@geo/config';
 import { DEV_SITES } from './lib/dev-sites-spec';
-import { fetchSiteStatus, fetchStoredStatuses, formatSiteStatus } from './lib/site-status';
+import { fetchSiteStatus, fetchStoredStatuses } from './lib/site-status';
 
 const ROOT = resolve(__dirname, '../..');
 const CONVERGE_TIMEOUT_MS = 120_000;
@@ -219,7 +219,7 @@ async function main(): Promise<void> {
       console.log(`  ${r.file.padEnd(28)} primary ${fromPrimary.status}, secondary ${fromSecondary.status} (served from ${servedFrom}), ${b.length} bytes${same ? ', byte-identical' : ', DIFFERENT'}`);
     }
 
-    section('GeoNodeStatus of each site (status app, computed on demand)');
+    section('GeoNodeStatus of each site (waiting for statuses that count every symbol)');
     const statusAddress = (spec: (typeof DEV_SITES)[number]): string => `127.0.0.1:${spec.grpcBasePort + APP_NAMES.indexOf('status')}`;
     const secondaryStatus = await until('secondary status', async () => {
       const status = await fetchSiteStatus(statusAddress(secondarySpec));
@@ -228,8 +228,6 @@ async function main(): Promise<void> {
       const converged = r !== undefined && r.registryCount === ids.length && r.verifiedCount === ids.length;
       return { done: converged, value: status, progress: `secondary status: ${status.healthStatus}, ${r?.verifiedCount ?? 0}/${r?.registryCount ?? 0} verified` };
     });
-    for (const line of formatSiteStatus(await fetchSiteStatus(statusAddress(primarySpec)), 'primary')) console.log(`  ${line}`);
-    for (const line of formatSiteStatus(secondaryStatus, 'secondary')) console.log(`  ${line}`);
     // Secondaries push their status every GEO_STATUS_INTERVAL_SECONDS (10 s for local sites).
     const stored = await until('the secondary\'s status pushed to the primary', async () => {
       const copy = (await fetchStoredStatuses(statusAddress(primarySpec))).find((st) => st.name === secondarySpec.name);
@@ -238,14 +236,18 @@ async function main(): Promise<void> {
       return { done: counted === ids.length && r?.verifiedCount === ids.length, value: copy, progress: `the primary's copy of ${secondarySpec.name}'s status counts ${counted}/${ids.length} registries` };
     });
     console.log(`  the primary's stored copy of ${secondarySpec.name}: ${stored?.healthStatus ?? '-'}, pushed ${stored?.updatedAt?.toISOString() ?? '-'}`);
+    // Shown as an operator sees them: `geo status` (the REST status API) of each gateway. The
+    // secondary's answers with its own live status, the primary's with its own and the stored copy.
+    for (const site of [secondary, primary]) {
+      console.log(`\n  \`geo status\` against the ${site.role} gateway (${site.url}/api/v4/geo_sites/status):`);
+      for (const line of geoCli(['status', '--url', site.url, '--token', site.admin_token])) console.log(`    ${line}`);
+    }
 
     section('summary');
     console.log(`primary:   ${rows.length} symbols stored and verified`);
     console.log(`secondary: ${ids.length} synced and verified, ${identical} served from its own copy byte-identical to the primary's; ${secondaryStatus.healthStatus}`);
     if (identical !== rows.length) throw new Error('the secondary did not serve every symbol from its own identical copy');
 
-    section('operator surfaces: `geo status` against the primary gateway (REST /api/v4/geo_sites/status)');
-    for (const line of geoCli(['status', '--url', primary.url, '--token', primary.admin_token])) console.log(`  ${line}`);
     section('operator surfaces: `geo check` against the secondary gateway');
     for (const line of geoCli(['check', '--url', secondary.url, '--token', secondary.admin_token])) console.log(`  ${line}`);
     console.log('\neach gateway also serves (admin token in PRIVATE-TOKEN; `npm run demo -- --keep` leaves the sites up):');
